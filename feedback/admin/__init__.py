@@ -1,0 +1,1 @@
+"""Staff settings: units, counters and their QR links."""

@@ -1,0 +1,1 @@
+"""Staff login, password hashing, roles and unit scope."""

@@ -1,0 +1,66 @@
+"""Decorators and look-ups that every staff view and API call goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from feedback.auth.services import user_for_api_token, visible_unit_ids
+from feedback.extensions import db, login_manager
+from feedback.models import Unit, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STAFF = ("admin", "leader", "officer", "viewer")
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Not logged in → login page (401 for the API); wrong role → 403."""
+    allowed = roles or STAFF
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def unit_in_scope(code: str | None) -> Unit:
+    """The unit named by `code` if the user may see it; else 404 (never reveal it exists).
+    Without a code: the user's own unit."""
+    me = user()
+    if not code:
+        return me.unit
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or unit.id not in visible_unit_ids(me):
+        abort(404)
+    return unit
+
+
+def load_bearer_user(_request: object = None) -> User | None:
+    """`Authorization: Bearer <token>` on API routes only, so a token never rides on a form."""
+    if not request.path.startswith("/api/"):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_api_token(token.strip())

@@ -1,0 +1,126 @@
+"""Who a staff member is and which units they may see.
+
+Scope is a unit and all its descendants; `admin` sees the whole installation. Every staff
+query filters on `visible_unit_ids`, and a unit outside it answers 404, not 403, so its
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from feedback.extensions import db, login_manager
+from feedback.links import api_token_hash, new_api_token
+from feedback.models import ApiToken, Unit, User
+from feedback.models.users import ROLES
+
+# A hash to compare against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+class AuthError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_METHOD"])
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        method = current_app.config["PASSWORD_METHOD"]
+        if method not in _DUMMY_HASH:
+            _DUMMY_HASH[method] = generate_password_hash("x", method=method)
+        check_password_hash(_DUMMY_HASH[method], password)
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def create_user(email: str, password: str, role: str, unit_code: str, name: str = "") -> User:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise AuthError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise AuthError("not an e-mail address")
+    if len(password) < 8:
+        raise AuthError("password must have at least 8 characters")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise AuthError(f"no unit with code {unit_code!r}")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise AuthError(f"a user with e-mail {email} exists")
+    user = User(email=email, password_hash=hash_password(password), role=role, unit=unit,
+                name=name)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_api_token(email: str, label: str = "") -> str:
+    """Returns the token once; only its hash is stored."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise AuthError(f"no user with e-mail {email}")
+    token = new_api_token()
+    db.session.add(ApiToken(user=user, token_hash=api_token_hash(token), label=label))
+    db.session.commit()
+    return token
+
+
+def user_for_api_token(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == api_token_hash(token),
+                               ApiToken.revoked.is_(False))
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = datetime.now(UTC)
+    db.session.commit()
+    return row.user
+
+
+def visible_unit_ids(user: User) -> set[int]:
+    """The user's unit and every unit below it (all units for an admin)."""
+    if user.role == "admin":
+        return set(db.session.scalars(select(Unit.id)))
+    return descendant_ids(user.unit_id)
+
+
+def visible_units(user: User) -> list[Unit]:
+    ids = visible_unit_ids(user)
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name)))
+
+
+def descendant_ids(unit_id: int) -> set[int]:
+    rows = db.session.execute(select(Unit.id, Unit.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for r in rows:
+        children.setdefault(r.parent_id, []).append(r.id)
+    seen, stack = set(), [unit_id]
+    while stack:
+        uid = stack.pop()
+        if uid not in seen:
+            seen.add(uid)
+            stack.extend(children.get(uid, []))
+    return seen
+
+
+def install_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Xin đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None

@@ -1,0 +1,112 @@
+"""Configuration: defaults → instance/config.py → FEEDBACK_* environment → overrides.
+
+Settings are read when the app is created, never at import time, so tests and several
+hosts can build differently configured apps from the same code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "production",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # None → SQLite file in the instance folder
+    "BASE_URL": "http://127.0.0.1:5000",
+    "REDIS_URL": None,
+    # Rate limits (Flask-Limiter syntax). A busy office behind one NAT address raises them.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_SUBMIT_PER_CLIENT": "20 per minute;200 per hour",
+    "RATELIMIT_SUBMIT_PER_COUNTER": "60 per minute",
+    "RATELIMIT_LOGIN": "10 per minute;50 per hour",
+    # Satisfaction figures: see DOMAIN.md §3.
+    "TARGET_PERCENT": 90.0,
+    "MIN_SAMPLE": 30,
+    "AGGREGATION": "mean",  # "mean" of item rates, or "pooled" answers
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    # Counter tokens: the key version new posters get, and the oldest still accepted.
+    "QR_KEY_VERSION": 1,
+    "QR_KEY_MIN_VERSION": 1,
+    "PASSWORD_METHOD": "scrypt",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "COMMENT_MAX_CHARS": 2000,
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    """Environment values are strings; give them the type of their default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in _BOOL_TRUE
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
+    """Fill app.config from the four layers, then derive Flask's own keys."""
+    cfg: dict[str, Any] = dict(DEFAULTS)
+    instance_file = Path(app.instance_path) / "config.py"
+    if instance_file.exists():
+        app.config.from_pyfile(str(instance_file))
+        cfg.update({k: app.config[k] for k in DEFAULTS if k in app.config})
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"FEEDBACK_{key}")
+        if raw is not None and raw != "":
+            cfg[key] = _coerce(default, raw) if default is not None else raw
+    cfg.update(overrides or {})
+
+    if not cfg["SECRET_KEY"]:
+        if cfg["ENV"] == "production":
+            raise RuntimeError(
+                "FEEDBACK_SECRET_KEY is not set. Production refuses to start without a "
+                "secret key: QR tokens and sessions are signed with it."
+            )
+        cfg["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    if not cfg["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'feedback.sqlite3'}"
+    if cfg["AGGREGATION"] not in ("mean", "pooled"):
+        raise RuntimeError("FEEDBACK_AGGREGATION must be 'mean' or 'pooled'")
+
+    app.config.update(cfg)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=_normalise_db_url(cfg["DATABASE_URL"]),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg["BASE_URL"].startswith("https://"),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=3600,
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE=cfg["TIMEZONE"],
+    )
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the common `postgresql://` spelling and use the psycopg 3 driver for it."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _development_secret(instance: Path) -> str:
+    """A key kept in the instance folder so QR posters printed in development stay valid."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

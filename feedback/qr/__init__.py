@@ -1,0 +1,1 @@
+"""QR codes and printable posters that lead citizens to the feedback survey."""

@@ -1,0 +1,1 @@
+"""Figures for the office: SQL aggregates → pure arithmetic (sipas) → pages and files."""

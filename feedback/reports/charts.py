@@ -1,0 +1,41 @@
+"""Charts as PNG bytes with matplotlib's object API (never pyplot: not thread-safe)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def trend_png(labels: Sequence[str], values: Sequence[float | None], counts: Sequence[int],
+              target: float = 90.0, title: str = "") -> bytes:
+    """Monthly service index with the target line; months without answers are gaps."""
+    fig = Figure(figsize=(7.2, 3.0), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xs = list(range(len(labels)))
+    ys = [float("nan") if v is None else v for v in values]
+    ax.axhline(target, color="#b42318", linestyle="--", linewidth=1.2,
+               label=f"Mục tiêu {target:g}%")
+    ax.plot(xs, ys, marker="o", color="#1d4ed8", linewidth=2, label="Chỉ số hài lòng")
+    for x, y, n in zip(xs, ys, counts, strict=True):
+        if y == y:  # not NaN
+            ax.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 6),
+                        ha="center", fontsize=8)
+        ax.annotate(f"n={n}", (x, 0), xycoords=("data", "axes fraction"),
+                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=6,
+                    color="#555")
+    ax.set_xticks(xs, labels, fontsize=8)
+    low = min([v for v in ys if v == v] + [target]) if any(v == v for v in ys) else target
+    ax.set_ylim(max(0, low - 10), 101)
+    ax.set_ylabel("%")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -1,0 +1,148 @@
+"""Satisfaction figures for a unit and period, shared by the dashboard, API, CLI and export
+so all four agree on the same data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from feedback import sipas
+from feedback.auth.services import descendant_ids
+from feedback.extensions import db
+from feedback.models import Procedure, Response, Unit
+from feedback.reports import queries
+from feedback.reports.periods import Period, last_months
+from feedback.reports.queries import Filters
+
+
+class UnknownUnit(LookupError):
+    pass
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def today() -> datetime:
+    return datetime.now(timezone())
+
+
+def unit_by_code(code: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise UnknownUnit(code)
+    return unit
+
+
+def filters_for(unit: Unit, period: Period, *, counter_id: int | None = None,
+                procedure_id: int | None = None, channel: str | None = None) -> Filters:
+    """A parent unit's figures include all its descendants."""
+    start, end = period.bounds(timezone())
+    return Filters(frozenset(descendant_ids(unit.id)), start, end, counter_id=counter_id,
+                   procedure_id=procedure_id, channel=channel)
+
+
+def summarize(counts: sipas.Counts, respondents: dict[str, int]) -> sipas.Summary:
+    cfg = current_app.config
+    return sipas.summarize(counts, respondents, mode=cfg["AGGREGATION"],
+                           target=cfg["TARGET_PERCENT"], min_sample=cfg["MIN_SAMPLE"])
+
+
+@dataclass
+class GroupRow:
+    name: str
+    figure: sipas.Figure
+    responses: int
+
+
+@dataclass
+class Satisfaction:
+    unit: Unit
+    period: Period
+    summary: sipas.Summary
+    responses: int
+    by_channel: dict[str, int]
+    versions: list[tuple[str, int, int]]
+    distribution: dict[int, int]
+    by_counter: list[GroupRow] = field(default_factory=list)
+    by_procedure: list[GroupRow] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        cfg = current_app.config
+        return {
+            "unit": {"code": self.unit.code, "name": self.unit.name},
+            "period": {"from": self.period.first.isoformat(), "to": self.period.last.isoformat(),
+                       "timezone": cfg["TIMEZONE"]},
+            "target_percent": cfg["TARGET_PERCENT"],
+            "min_sample": cfg["MIN_SAMPLE"],
+            "responses": self.responses,
+            "by_channel": self.by_channel,
+            "questionnaires": [{"code": c, "version": v, "responses": n}
+                               for c, v, n in self.versions],
+            "sat5_distribution": {str(k): v for k, v in self.distribution.items()},
+            **self.summary.as_dict(),
+            "by_counter": [{"name": g.name, "responses": g.responses, **g.figure.as_dict()}
+                           for g in self.by_counter],
+            "by_procedure": [{"name": g.name, "responses": g.responses, **g.figure.as_dict()}
+                             for g in self.by_procedure],
+        }
+
+
+def _groups(f: Filters, group_by: str) -> list[GroupRow]:
+    counts = queries.item_counts(f, group_by)
+    resp = queries.respondents(f, group_by)
+    ids = [k for k in counts if k is not None]
+    names: dict[int, str]
+    if group_by == "counter":
+        names = {i: f"{c.unit.name} — {c.name}" if len(f.unit_ids) > 1 else c.name
+                 for i, c in queries.counter_names(ids).items()}
+    else:
+        names = {i: p.name for i, p in queries.procedure_names(ids).items()}
+    rows = []
+    for key, item_counts in counts.items():
+        if key is None:
+            continue
+        summary = summarize(item_counts, resp.get(key, {}))
+        total = sum(sum(v.values()) for i, v in item_counts.items() if i in sipas.ITEMS)
+        name = names.get(key, "?")
+        rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name), total))
+    return sorted(rows, key=lambda g: g.name)
+
+
+def satisfaction(unit: Unit, period: Period, *, groups: bool = True) -> Satisfaction:
+    f = filters_for(unit, period)
+    counts = queries.item_counts(f).get(None, {})
+    resp = queries.respondents(f).get(None, {})
+    result = Satisfaction(
+        unit=unit, period=period, summary=summarize(counts, resp),
+        responses=queries.response_count(f), by_channel=queries.count_by_channel(f),
+        versions=queries.questionnaire_versions(f), distribution=sipas.distribution(counts),
+    )
+    if groups:
+        result.by_counter = _groups(f, "counter")
+        result.by_procedure = _groups(f, "procedure")
+    return result
+
+
+def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
+    """The service index of each of the last 12 months (local calendar months)."""
+    out = []
+    for period in last_months(last_day, months):
+        f = filters_for(unit, period)
+        counts = queries.item_counts(f).get(None, {})
+        resp = queries.respondents(f).get(None, {})
+        out.append((period, summarize(counts, resp).service))
+    return out
+
+
+def comments(unit: Unit, period: Period, limit: int = 10) -> list[Response]:
+    return queries.latest_comments(filters_for(unit, period), limit)
+
+
+def procedures_in(unit_ids: frozenset[int]) -> list[Procedure]:
+    return list(db.session.scalars(
+        select(Procedure).where(Procedure.unit_id.in_(unit_ids)).order_by(Procedure.name)))

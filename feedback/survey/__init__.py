@@ -1,0 +1,1 @@
+"""The citizen's satisfaction survey: QR entry, the form, paper entry by staff."""

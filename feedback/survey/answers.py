@@ -1,0 +1,98 @@
+"""Reading a submitted survey: strict, pure, and with messages a citizen understands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
+
+FIELD_PREFIX = "q_"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufeff]")
+_DOSSIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-_/]{0,39}$")
+
+MSG_REQUIRED_ONE = "Xin ông/bà chọn ít nhất một câu trả lời trước khi gửi."
+MSG_BAD_VALUE = "Lựa chọn không hợp lệ, xin chọn lại."
+MSG_UNKNOWN = "Phiếu có câu hỏi không thuộc mẫu này. Xin tải lại trang và gửi lại."
+MSG_TOO_LONG = "Ý kiến dài quá {limit} ký tự, xin rút gọn."
+MSG_BAD_TEXT = "Nội dung có ký tự không đọc được, xin gõ lại."
+MSG_DOSSIER = "Mã hồ sơ chỉ gồm chữ, số và dấu gạch (tối đa 40 ký tự)."
+MSG_CHOICE = "Lựa chọn không hợp lệ."
+
+
+@dataclass
+class Parsed:
+    answers: dict[str, int] = field(default_factory=dict)
+    age_band: str | None = None
+    respondent_type: str | None = None
+    comment: str | None = None
+    dossier: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def clean_text(raw: str, limit: int) -> tuple[str | None, str | None]:
+    """(text or None, error). Control characters and U+FFFD mark a broken encoding."""
+    text = raw.replace("\r\n", "\n").strip()
+    if not text:
+        return None, None
+    if _CONTROL.search(text):
+        return None, MSG_BAD_TEXT
+    if len(text) > limit:
+        return None, MSG_TOO_LONG.format(limit=limit)
+    return text, None
+
+
+def parse(form: Mapping[str, str], q: Questionnaire, *, comment_limit: int = 2000) -> Parsed:
+    """Validate every answer against the questionnaire; unknown or stray fields fail."""
+    out = Parsed()
+    allowed = {*q.items, *q.yesno}
+    for key in form:
+        if key.startswith(FIELD_PREFIX) and key[len(FIELD_PREFIX) :] not in allowed:
+            out.errors["_form"] = MSG_UNKNOWN
+    for item in q.items:
+        raw = form.get(FIELD_PREFIX + item, "").strip()
+        if not raw:
+            continue  # a blank item is not an answer
+        if not raw.isdigit() or len(raw) > 1 or int(raw) not in q.scale_labels:
+            out.errors[item] = MSG_BAD_VALUE
+            continue
+        out.answers[item] = int(raw)
+    for item in q.yesno:
+        raw = form.get(FIELD_PREFIX + item, "").strip()
+        if not raw:
+            continue
+        if raw not in ("0", "1"):
+            out.errors[item] = MSG_BAD_VALUE
+            continue
+        out.answers[item] = int(raw)
+    if not any(i in out.answers for i in q.items) and not out.errors:
+        out.errors["_form"] = MSG_REQUIRED_ONE
+
+    age = form.get("age_band", "").strip()
+    if age:
+        if "age_band" in q.profile and age in AGE_BANDS:
+            out.age_band = age
+        else:
+            out.errors["age_band"] = MSG_CHOICE
+    rtype = form.get("respondent_type", "").strip()
+    if rtype:
+        if "respondent_type" in q.profile and rtype in RESPONDENT_TYPES:
+            out.respondent_type = rtype
+        else:
+            out.errors["respondent_type"] = MSG_CHOICE
+    comment, err = clean_text(form.get("comment", ""), comment_limit)
+    if err:
+        out.errors["comment"] = err
+    out.comment = comment
+    dossier = form.get("dossier", "").strip()
+    if dossier:
+        if _DOSSIER.match(dossier):
+            out.dossier = dossier
+        else:
+            out.errors["dossier"] = MSG_DOSSIER
+    return out

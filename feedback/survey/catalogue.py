@@ -1,0 +1,102 @@
+"""Versioned questionnaires, read from the TOML files beside this module.
+
+A response stores the (code, version) it answered, so a later edit of a form never
+changes how old answers are read: add `short-v2.toml` instead of editing `short-v1.toml`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from feedback import sipas
+
+FOLDER = Path(__file__).parent / "questionnaires"
+
+AGE_BANDS: dict[str, str] = {
+    "18-25": "18–25 tuổi",
+    "25-34": "25–34 tuổi",
+    "35-49": "35–49 tuổi",
+    "50-60": "50–60 tuổi",
+    "60+": "Trên 60 tuổi",
+}
+RESPONDENT_TYPES: dict[str, str] = {
+    "person": "Cá nhân",
+    "organisation": "Tổ chức",
+    "business": "Doanh nghiệp",
+}
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    code: str
+    id: int
+    version: int
+    title: str
+    intro: str
+    scale: str
+    items: tuple[str, ...]
+    yesno: tuple[str, ...]
+    profile: tuple[str, ...]
+
+    @property
+    def scale_labels(self) -> dict[int, str]:
+        return sipas.SAT3 if self.scale == "SAT3" else sipas.SAT5
+
+    def label(self, item: str) -> str:
+        if item in sipas.ITEMS:
+            return sipas.ITEMS[item]
+        if item in sipas.YESNO_ITEMS:
+            return sipas.YESNO_ITEMS[item]
+        return self.title
+
+    def elements(self) -> list[tuple[str, list[str]]]:
+        """Items grouped by element, in form order, for fieldset headings."""
+        groups: dict[str, list[str]] = {}
+        for item in self.items:
+            groups.setdefault(sipas.element_of(item), []).append(item)
+        return [(sipas.ELEMENTS.get(k, ""), v) for k, v in groups.items()]
+
+
+def _load(path: Path) -> Questionnaire:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    q = Questionnaire(
+        code=data["code"], id=int(data["id"]), version=int(data["version"]),
+        title=data["title"], intro=data.get("intro", ""), scale=data["scale"],
+        items=tuple(data["items"]), yesno=tuple(data.get("yesno", ())),
+        profile=tuple(data.get("profile", ())),
+    )
+    for item in (*q.items, *q.yesno):
+        sipas.scale_of(item)  # raises KeyError for an unknown item code
+    return q
+
+
+@cache
+def all_versions() -> tuple[Questionnaire, ...]:
+    return tuple(sorted((_load(p) for p in FOLDER.glob("*.toml")),
+                        key=lambda q: (q.id, q.version)))
+
+
+def current(code: str) -> Questionnaire:
+    """The newest version of a form; KeyError for an unknown code."""
+    versions = [q for q in all_versions() if q.code == code]
+    if not versions:
+        raise KeyError(code)
+    return versions[-1]
+
+
+def by_id(questionnaire_id: int) -> Questionnaire:
+    for q in reversed(all_versions()):
+        if q.id == questionnaire_id:
+            return q
+    raise KeyError(questionnaire_id)
+
+
+def codes() -> list[tuple[str, str]]:
+    """(code, title) of each form's newest version, for staff select boxes."""
+    seen: dict[str, str] = {}
+    for q in all_versions():
+        seen[q.code] = q.title
+    return list(seen.items())

@@ -1,0 +1,191 @@
+"""Fixtures that read like documentation.
+
+The schema is built once per session by the real migrations (SQLite by default, or the
+PostgreSQL at FEEDBACK_TEST_DATABASE_URL) and every table is emptied after each test.
+Rows are deleted rather than rolled back because the browser tests drive a live server
+in another thread, which cannot share a test's open transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from feedback import create_app
+from feedback.extensions import db, limiter
+from feedback.links import new_submission_id
+from feedback.models import Counter, Procedure, Unit, User
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("FEEDBACK_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    tmp = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": _database_url(tmp),
+        "BASE_URL": "http://127.0.0.1:5000",
+        "PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_SUBMIT_PER_CLIENT": "10000 per minute",
+        "RATELIMIT_SUBMIT_PER_COUNTER": "10000 per minute",
+        "RATELIMIT_LOGIN": "10000 per minute",
+    })
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """A fresh schema per session, even on a PostgreSQL database reused between runs."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@dataclass
+class World:
+    """Two provinces, three communes, counters and staff: the smallest tree that shows
+    scoping. Attribute names say who is who."""
+
+    province: Unit
+    commune: Unit
+    sibling: Unit
+    other_province: Unit
+    stranger: Unit
+    counter: Counter
+    full_counter: Counter
+    sibling_counter: Counter
+    stranger_counter: Counter
+    procedure: Procedure
+    admin: User
+    viewer: User
+    leader: User
+    officer: User
+    stranger_leader: User
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    from feedback.auth.services import hash_password
+
+    with app.app_context():
+        province = Unit(code="tinh-a", name="Tỉnh A", kind="province")
+        commune = Unit(code="xa-a1", name="Xã Hoằng Ngọc", parent=province)
+        sibling = Unit(code="xa-a2", name="Xã Hà Tiến", parent=province)
+        other = Unit(code="tinh-b", name="Tỉnh B", kind="province")
+        stranger = Unit(code="xa-b1", name="Xã Tuệ Tĩnh", parent=other)
+        counter = Counter(unit=commune, name="Quầy 1 — Tư pháp", position=1)
+        full = Counter(unit=commune, name="Quầy 2 — Đất đai", position=2, questionnaire="full")
+        sib_counter = Counter(unit=sibling, name="Quầy 1", position=1)
+        str_counter = Counter(unit=stranger, name="Quầy 1", position=1)
+        procedure = Procedure(unit=commune, code="HT01", name="Đăng ký khai sinh", field="Hộ tịch")
+        pw = hash_password(PASSWORD)
+        users = {
+            "admin": User(email="admin@x.vn", role="admin", unit=province, password_hash=pw),
+            "viewer": User(email="viewer@x.vn", role="viewer", unit=province, password_hash=pw),
+            "leader": User(email="leader@x.vn", role="leader", unit=commune, password_hash=pw),
+            "officer": User(email="officer@x.vn", role="officer", unit=commune, password_hash=pw),
+            "stranger_leader": User(email="leader@b.vn", role="leader", unit=stranger,
+                                    password_hash=pw),
+        }
+        db.session.add_all([province, commune, sibling, other, stranger, counter, full,
+                            sib_counter, str_counter, procedure, *users.values()])
+        db.session.commit()
+        w = World(province, commune, sibling, other, stranger, counter, full, sib_counter,
+                  str_counter, procedure, **users)
+        for obj in vars(w).values():
+            db.session.refresh(obj)
+        db.session.expunge_all()
+        return w
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], None]:
+    def do(user: User) -> None:
+        resp = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+
+    return do
+
+
+@pytest.fixture
+def token_for(app: Flask) -> Callable[[Counter], str]:
+    from feedback.qr.services import counter_token
+
+    def make(counter: Counter) -> str:
+        with app.app_context():
+            return counter_token(db.session.get(Counter, counter.id))
+
+    return make
+
+
+@pytest.fixture
+def submit(client: FlaskClient, token_for: Callable[[Counter], str]) -> Callable[..., Any]:
+    """POST a survey answer for a counter; answers as {item: value}."""
+
+    def post(counter: Counter, answers: dict[str, int | str], **extra: str) -> Any:
+        data = {f"q_{k}": str(v) for k, v in answers.items()}
+        data.setdefault("submission_id", new_submission_id())
+        data.update(extra)
+        return client.post(f"/q/{token_for(counter)}", data=data)
+
+    return post
