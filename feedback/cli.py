@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 
 from feedback.models.users import ROLES
 
@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
         for email, role, unit in result.logins:
             click.echo(f"  {email:40} {role:8} {unit}")
 
-    users = click.Group("users", help="Staff accounts.")
+    users = AppGroup("users", help="Staff accounts.")
     app.cli.add_command(users)
 
     @users.command("create")
@@ -68,7 +68,7 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email} ({user.role} of {unit_code}).")
 
-    units = click.Group("units", help="Units (communes, provinces).")
+    units = AppGroup("units", help="Units (communes, provinces).")
     app.cli.add_command(units)
 
     @units.command("import")
@@ -97,7 +97,7 @@ def register(app: Flask) -> None:
         for r in rows:
             click.echo(f"{r['code']:20} {r['kind']:9} {r['parent'] or '-':20} {r['name']}")
 
-    procedures = click.Group("procedures", help="Administrative procedures (TTHC).")
+    procedures = AppGroup("procedures", help="Administrative procedures (TTHC).")
     app.cli.add_command(procedures)
 
     @procedures.command("import")
@@ -112,7 +112,7 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Procedures: {result.created} created, {result.updated} updated.")
 
-    counters = click.Group("counters", help="Counters and their QR links.")
+    counters = AppGroup("counters", help="Counters and their QR links.")
     app.cli.add_command(counters)
 
     @counters.command("list")
@@ -134,7 +134,7 @@ def register(app: Flask) -> None:
         for r in rows:
             click.echo(f"{r['id']:>5}  {r['name']:40} {r['questionnaire']:6} {r['url']}")
 
-    qr = click.Group("qr", help="QR codes and printable posters.")
+    qr = AppGroup("qr", help="QR codes and printable posters.")
     app.cli.add_command(qr)
 
     @qr.command("posters")
@@ -168,7 +168,7 @@ def register(app: Flask) -> None:
         Path(out).write_bytes(png_for(counter_url(counter)))
         click.echo(f"Wrote {out} for {counter_url(counter)}")
 
-    stats = click.Group("stats", help="Figures, as on the dashboard.")
+    stats = AppGroup("stats", help="Figures, as on the dashboard.")
     app.cli.add_command(stats)
 
     @stats.command("satisfaction")
@@ -200,7 +200,7 @@ def register(app: Flask) -> None:
             click.echo(f"{f.code:4} {percent(f.value, 2):>8}  n={f.n:<5} "
                        f"{STATUS_WORDS[f.status]:20} {f.label}")
 
-    tokens = click.Group("tokens", help="API tokens.")
+    tokens = AppGroup("tokens", help="API tokens.")
     app.cli.add_command(tokens)
 
     @tokens.command("create")

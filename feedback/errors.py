@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Yêu cầu không hợp lệ", "Thông tin gửi lên không đúng. Xin quay lại và thử lại."),
+    401: ("Cần đăng nhập", "Xin đăng nhập, hoặc gửi kèm token API hợp lệ (Authorization: Bearer)."),
     403: ("Không có quyền truy cập", "Tài khoản của ông/bà không được xem trang này."),
     404: ("Không tìm thấy trang", "Địa chỉ này không tồn tại hoặc đã bị gỡ bỏ."),
     405: ("Thao tác không được hỗ trợ", "Trang này không nhận thao tác vừa gửi."),
@@ -54,8 +55,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         code = exc.code or 500
-        if code in (401, 403) or code not in MESSAGES:
-            code = 403 if code in (401, 403) else code
         if code not in MESSAGES:
             return exc.get_response()
         return render_error(code)

@@ -19,13 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import text
+from tests_support import PASSWORD
 
 from feedback import create_app
 from feedback.extensions import db, limiter
 from feedback.links import new_submission_id
 from feedback.models import Counter, Procedure, Unit, User
-
-PASSWORD = "correct horse battery"
 
 
 def _database_url(tmp: Path) -> str:

@@ -58,7 +58,8 @@ def parse(form: Mapping[str, str], q: Questionnaire, *, comment_limit: int = 200
         raw = form.get(FIELD_PREFIX + item, "").strip()
         if not raw:
             continue  # a blank item is not an answer
-        if not raw.isdigit() or len(raw) > 1 or int(raw) not in q.scale_labels:
+        # Compare as text: int() would also accept "٥", " 5" or "05".
+        if raw not in {str(v) for v in q.scale_labels}:
             out.errors[item] = MSG_BAD_VALUE
             continue
         out.answers[item] = int(raw)

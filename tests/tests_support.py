@@ -1,0 +1,3 @@
+"""Constants shared by test modules (conftest fixtures cannot be imported)."""
+
+PASSWORD = "correct horse battery"
