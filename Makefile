@@ -23,6 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy feedback
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

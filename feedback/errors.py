@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +54,14 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
+    def http_error(exc: HTTPException) -> Response | WerkzeugResponse:
         code = exc.code or 500
         if code not in MESSAGES:
             return exc.get_response()
         return render_error(code)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Response:
+    def unexpected(exc: Exception) -> Response | WerkzeugResponse:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)

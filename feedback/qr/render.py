@@ -171,6 +171,7 @@ def _lines(
         output=MethodReturnValue.LINES,
         wrapmode=wrapmode,
     )
+    assert isinstance(lines, list)  # noqa: S101 - output=LINES returns the list of lines
     return len(lines)
 
 

@@ -27,18 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-#: A cheap Android phone: what a citizen scanning the poster most likely holds.
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "locale": "vi-VN",
-    "java_script_enabled": False,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "vi-VN"}
-
-
 def chromium_path() -> str | None:
     for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).is_file():
@@ -105,14 +93,18 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
-    """A phone with JavaScript off: the survey must work without it."""
-    context = browser.new_context(**PHONE)
+    """A cheap Android phone, as a citizen scanning the poster holds, with JavaScript off:
+    the survey must work without it."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, locale="vi-VN", java_script_enabled=False,
+    )
     yield context
     context.close()
 
 
 @pytest.fixture
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**DESKTOP)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     yield context
     context.close()

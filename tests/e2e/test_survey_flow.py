@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp")
+SHOTS = Path("/tmp")  # noqa: S108 -- fixed, documented paths for people to look at
 METRICS = SHOTS / "e2e-metrics.json"
 MAX_PAGE_BYTES = 40 * 1024
 MAX_REQUESTS = 3  # the HTML, its stylesheet and the favicon
@@ -37,7 +37,9 @@ THANKS = "Cảm ơn ông/bà đã đánh giá!"
 def qr_url_on_poster(app: Flask, counter: Counter) -> str:
     """Print the counter's poster and read its QR code back, as a phone camera would."""
     with app.app_context():
-        pdf = posters_pdf([db.session.get(Counter, counter.id)])
+        fresh = db.session.get(Counter, counter.id)
+        assert fresh is not None
+        pdf = posters_pdf([fresh])
     doc = pdfium.PdfDocument(pdf)
     try:
         image = doc[0].render(scale=150 / 72).to_pil()
@@ -150,6 +152,9 @@ def test_poster_to_survey_to_dashboard(app: Flask, world: World, live_server: st
 
     chosen = answer_everything(page)
     assert len(chosen) == 9  # short form: 7 rated items and 2 yes/no questions
+    page.locator("details.more summary").click()  # open the optional fields, no JS needed
+    assert page.locator("#dossier").is_visible()
+    page.screenshot(path=str(SHOTS / "e2e-survey-answered.png"), full_page=True)
     page.get_by_role("button", name="Gửi đánh giá").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/cam-on"), page.url

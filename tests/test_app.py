@@ -1,0 +1,82 @@
+"""Factory, configuration, migrations, errors and headers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from feedback import create_app
+from feedback.extensions import db
+
+
+def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.setenv("FEEDBACK_ENV", "production")
+    with pytest.raises(RuntimeError, match="FEEDBACK_SECRET_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "from-env")
+    monkeypatch.setenv("FEEDBACK_MIN_SAMPLE", "50")
+    monkeypatch.setenv("FEEDBACK_RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgresql://u@h/db")
+    app = create_app({"BASE_URL": "https://gopy.example.vn"})
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["MIN_SAMPLE"] == 50
+    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_secret_is_kept_in_the_instance_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.setenv("FEEDBACK_ENV", "development")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    again = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.config["SECRET_KEY"] and app.config["SECRET_KEY"] == again.config["SECRET_KEY"]
+
+
+def test_migrations_match_the_models(app) -> None:
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_timestamps_default_per_row(app, world) -> None:
+    from feedback.models import Unit
+
+    with app.app_context():
+        a = Unit(code="t1", name="A")
+        db.session.add(a)
+        db.session.commit()
+        time.sleep(0.01)
+        b = Unit(code="t2", name="B")
+        db.session.add(b)
+        db.session.commit()
+        assert a.created_at.tzinfo is not None
+        assert a.created_at < b.created_at
+
+
+def test_unknown_page_is_vietnamese_html_and_json_for_api(client) -> None:
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and "Không tìm thấy trang" in page.get_data(as_text=True)
+    api = client.get("/api/v1/nothing")
+    assert api.status_code == 404 and api.get_json()["error"]["status"] == 404
+
+
+def test_method_not_allowed(client) -> None:
+    assert client.delete("/login").status_code == 405
+
+
+def test_security_headers(client) -> None:
+    resp = client.get("/login")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Cache-Control"] == "no-store"
