@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from feedback import sipas
+from feedback.survey import catalogue
 
 STATUS_WORDS = {
     "met": "Đạt",
@@ -43,5 +44,5 @@ def install(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.jinja_env.globals.update(
         STATUS_WORDS=STATUS_WORDS, CHANNEL_WORDS=CHANNEL_WORDS, ROLE_WORDS=ROLE_WORDS,
-        SAT5=sipas.SAT5, SAT5_ITEMS=list(sipas.ITEMS),
+        SAT5=sipas.SAT5, SAT5_ITEMS=list(sipas.ITEMS), FORM_TITLES=dict(catalogue.codes()),
     )

@@ -33,11 +33,14 @@ ELEMENTS: dict[str, str] = {
 }
 
 ITEMS: dict[str, str] = {
-    "TC1": "Thông tin về giải quyết TTHC được cung cấp theo nhiều hình thức, dễ tiếp cận, dễ hiểu",
+    "TC1": (
+        "Thông tin về giải quyết thủ tục hành chính được cung cấp theo nhiều hình thức, "
+        "dễ tiếp cận, dễ hiểu"
+    ),
     "TC2": "Trụ sở có biển hiệu, hướng dẫn rõ ràng, dễ thấy",
     "TC3": "Trụ sở sạch sẽ, văn minh",
     "TC4": "Trang thiết bị phục vụ đầy đủ, chất lượng tốt",
-    "TT1": "TTHC được niêm yết công khai, dễ thấy, dễ hiểu",
+    "TT1": "Thủ tục hành chính được niêm yết công khai, dễ thấy, dễ hiểu",
     "TT2": "Thành phần hồ sơ phải nộp đúng quy định",
     "TT3": "Phí, lệ phí phải nộp đúng quy định",
     "TT4": "Thời hạn giải quyết đúng quy định",

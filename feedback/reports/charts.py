@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 
 
 def trend_png(labels: Sequence[str], values: Sequence[float | None], counts: Sequence[int],
-              target: float = 90.0, title: str = "") -> bytes:
+              target: float = 90.0) -> bytes:
     """Monthly service index with the target line; months without answers are gaps."""
-    fig = Figure(figsize=(7.2, 3.0), dpi=100)
+    fig = Figure(figsize=(9.6, 3.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     xs = list(range(len(labels)))
@@ -25,16 +25,15 @@ def trend_png(labels: Sequence[str], values: Sequence[float | None], counts: Seq
             ax.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=8)
         ax.annotate(f"n={n}", (x, 0), xycoords=("data", "axes fraction"),
-                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=6,
-                    color="#555")
-    ax.set_xticks(xs, labels, fontsize=8)
+                    textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8,
+                    color="#333")
+    ax.set_xticks(xs, labels, fontsize=9)
     low = min([v for v in ys if v == v] + [target]) if any(v == v for v in ys) else target
     ax.set_ylim(max(0, low - 10), 101)
     ax.set_ylabel("%")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    if title:
-        ax.set_title(title, fontsize=10)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=9,
+              frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -64,9 +64,8 @@ def trend_png() -> Response:
     unit, period, _ = _unit_and_period()
     points = services.trend(unit, period.last)
     png = charts.trend_png(
-        [f"{p.first:%m/%y}" for p, _ in points], [f.value for _, f in points],
+        [f"T{p.first.month}/{p.first.year}" for p, _ in points], [f.value for _, f in points],
         [f.n for _, f in points], target=current_app.config["TARGET_PERCENT"],
-        title=f"Chỉ số hài lòng 12 tháng — {unit.name}",
     )
     resp = make_response(png)
     resp.mimetype = "image/png"

@@ -40,6 +40,7 @@ class Questionnaire:
     items: tuple[str, ...]
     yesno: tuple[str, ...]
     profile: tuple[str, ...]
+    headings: bool = False  # element headings help on the long form, only lengthen short ones
 
     @property
     def scale_labels(self) -> dict[int, str]:
@@ -66,7 +67,7 @@ def _load(path: Path) -> Questionnaire:
         code=data["code"], id=int(data["id"]), version=int(data["version"]),
         title=data["title"], intro=data.get("intro", ""), scale=data["scale"],
         items=tuple(data["items"]), yesno=tuple(data.get("yesno", ())),
-        profile=tuple(data.get("profile", ())),
+        profile=tuple(data.get("profile", ())), headings=bool(data.get("headings", False)),
     )
     for item in (*q.items, *q.yesno):
         sipas.scale_of(item)  # raises KeyError for an unknown item code

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 
 import pypdfium2 as pdfium
 import pytest
@@ -95,7 +96,7 @@ def favicon_bytes(context: BrowserContext, page: Page, load_: Load) -> int:
     """Headless Chromium may skip the favicon; fetch it so its weight is still counted."""
     href = page.locator('link[rel="icon"]').get_attribute("href")
     assert href, "the page declares no favicon"
-    url = page.url.split("/q/")[0] + href if href.startswith("/") else href
+    url = urljoin(page.url, href)
     if url in load_.bodies:
         return 0
     resp = context.request.get(url)
@@ -112,7 +113,8 @@ def record(key: str, value: object) -> None:
 
 
 def answer_everything(page: Page) -> dict[str, str]:
-    """Tap a label in every question: 5 everywhere, one 4, and "Không" on yes/no."""
+    """Tap a label in every question: 4 on the first rated one, 5 on the other rated ones,
+    and "Không" on the yes/no questions."""
     chosen: dict[str, str] = {}
     fieldsets = page.query_selector_all("fieldset.q")
     assert fieldsets, "the survey shows no questions"
