@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_METHOD": "scrypt",
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "COMMENT_MAX_CHARS": 2000,
+    # How long a worker reuses the blank survey's procedure list before reading it again.
+    "PAGE_CACHE_SECONDS": 60,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -80,7 +82,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config.update(cfg)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=_normalise_db_url(cfg["DATABASE_URL"]),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # A ping before each checkout guards against dropped network connections; a
+        # SQLite file has none, and the ping would cost every request a query.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not cfg["DATABASE_URL"].startswith("sqlite")},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=cfg["BASE_URL"].startswith("https://"),

@@ -41,6 +41,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "DATABASE_URL": _database_url(tmp),
         "BASE_URL": "http://127.0.0.1:5000",
         "PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        "PAGE_CACHE_SECONDS": 0,  # tables are emptied between tests; ids are reused
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_SUBMIT_PER_CLIENT": "10000 per minute",
         "RATELIMIT_SUBMIT_PER_COUNTER": "10000 per minute",

@@ -1,9 +1,7 @@
-"""The fixed part of the survey form; the answers themselves are read by `answers.parse`
+"""The fixed part of the survey forms. The answers themselves are read by `answers.parse`
 because the questions come from a versioned questionnaire file."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
@@ -11,8 +9,9 @@ from wtforms.validators import DataRequired, Optional
 
 
 class SurveyForm(FlaskForm):
+    """CSRF and the two hidden fields; the public GET renders without building it."""
+
     submission_id = HiddenField()
-    procedure = SelectField("Thủ tục đã làm (không bắt buộc)", choices=[], validate_choice=False)
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
     website = StringField("Không điền ô này")
 
@@ -23,5 +22,4 @@ class PaperForm(SurveyForm):
     counter = SelectField("Quầy", choices=[], validate_choice=False,
                           validators=[DataRequired("Xin chọn quầy.")])
     questionnaire = SelectField("Mẫu phiếu", choices=[], validate_choice=False)
-    answered_on = DateField("Ngày ghi trên phiếu", validators=[Optional()],
-                            default=date.today)
+    answered_on = DateField("Ngày ghi trên phiếu", validators=[Optional()])

@@ -1,12 +1,23 @@
-"""The citizen's survey (from a QR scan) and the officer's paper-form entry."""
+"""The citizen's survey (from a QR scan) and the officer's paper-form entry.
+
+The public GET is the hottest path of the application: it reads the counter in one query,
+builds no form object, and reuses the questionnaire's rendered questions (they depend on
+nothing but the questionnaire when no answer is pre-filled).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from time import monotonic
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
+from wtforms import ValidationError
 
 from feedback import links
 from feedback.auth.guards import roles_required, user
@@ -15,7 +26,7 @@ from feedback.extensions import csrf, limiter
 from feedback.models import Counter
 from feedback.survey import answers, catalogue, services
 from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
-from feedback.survey.forms import PaperForm, SurveyForm
+from feedback.survey.forms import PaperForm
 
 bp = Blueprint("survey", __name__)
 
@@ -23,6 +34,7 @@ MSG_EXPIRED = ("Trang đã mở quá lâu nên phiên làm việc hết hạn. C
                "vẫn được giữ nguyên, xin bấm «Gửi đánh giá» một lần nữa.")
 MSG_ALREADY = "Hồ sơ này đã được đánh giá tại quầy này. Cảm ơn ông/bà đã góp ý."
 MSG_PROCEDURE = "Thủ tục không có trong danh sách, xin chọn lại."
+NO_CHOICE = "— Không chọn —"
 
 
 def _token_key() -> str:
@@ -38,73 +50,115 @@ def _open(token: str) -> services.Entry:
         abort(404)
 
 
-def _procedure_choices(unit_id: int) -> list[tuple[str, str]]:
-    return [("", "— Không chọn —")] + [
-        (str(p.id), p.name) for p in services.procedures_for(unit_id)
-    ]
+def _fields_context(q: Questionnaire, unit_id: int, values: Mapping[str, str],
+                    errors: Mapping[str, str], *, open_extra: bool = False) -> dict[str, Any]:
+    """Questions and optional fields, rendered as two partials shared with the paper form.
+    (Markup is safe here: it wraps the output of autoescaped templates.)"""
+    questions = render_template("_partials/questions.html", q=q, values=values, errors=errors,
+                                prefix=answers.FIELD_PREFIX)
+    extras = render_template("_partials/extras.html", q=q, values=values, errors=errors,
+                             procedures=services.procedure_choices(unit_id),
+                             AGE_BANDS=AGE_BANDS, RESPONDENT_TYPES=RESPONDENT_TYPES,
+                             open_extra=open_extra)
+    return {"q": q, "errors": errors, "questions": Markup(questions),  # noqa: S704
+            "extras": Markup(extras)}  # noqa: S704
 
 
-def _procedure_id(form: SurveyForm, errors: dict[str, str]) -> int | None:
-    raw = form.procedure.data or ""
+def _procedure_id(raw: str, unit_id: int, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    valid = {value for value, _ in form.procedure.choices if value}  # type: ignore[union-attr]
-    if raw not in valid:
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10) or not (
+        services.procedure_in_unit(int(raw), unit_id)
+    ):
         errors["procedure"] = MSG_PROCEDURE
         return None
     return int(raw)
 
 
-def _render_form(entry: services.Entry, form: SurveyForm, errors: dict[str, str],
-                 status: int = 200) -> tuple[str, int]:
+def _csrf_ok(token: str) -> bool:
+    """Flask-WTF's check, without building a form object on the hot path."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
+
+
+def _render_form(entry: services.Entry, submission_id: str, values: Mapping[str, str],
+                 errors: dict[str, str], status: int = 200, *, csrf: str | None = None
+                 ) -> tuple[str, int]:
     html = render_template(
-        "survey/form.html", entry=entry, q=entry.questionnaire, form=form,
-        values=request.form, errors=errors, AGE_BANDS=AGE_BANDS,
-        RESPONDENT_TYPES=RESPONDENT_TYPES, prefix=answers.FIELD_PREFIX,
+        "survey/form.html", entry=entry, submission_id=submission_id,
+        csrf=csrf if csrf is not None else generate_csrf(),
+        **_fields_context(entry.questionnaire, entry.counter.unit_id, values, errors),
     )
     return html, status
 
 
-@bp.route("/q/<token>", methods=["GET", "POST"])
-@csrf.exempt  # checked by the form itself, so an expired token re-renders with answers kept
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT_PER_CLIENT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT_PER_COUNTER"], methods=["POST"],
-               key_func=_token_key, scope="survey-counter")
-def survey(token: str) -> tuple[str, int] | Response:
-    entry = _open(token)
-    form = SurveyForm()
-    form.procedure.choices = _procedure_choices(entry.counter.unit_id)
-    if request.method == "GET":
-        form.submission_id.data = links.new_submission_id()
-        return _render_form(entry, form, {})
+_CSRF_MARK = "__csrf_token__"
+_SUBMISSION_MARK = "__submission_id__"
 
-    if form.website.data:  # a bot filled the honeypot: look successful, store nothing
+
+def _blank_page(token: str, entry: services.Entry) -> str:
+    """The blank survey differs between two visitors only in its CSRF token and submission
+    id, so each worker renders it once per link and fills those two in. Counter, unit and
+    procedure names may lag by PAGE_CACHE_SECONDS; validity is checked on every request,
+    since the link was read from the database before this is called."""
+    ttl = current_app.config["PAGE_CACHE_SECONDS"]
+    cache: dict[str, tuple[float, str]] = current_app.extensions.setdefault(
+        "feedback.blank_pages", {})
+    now = monotonic()
+    hit = cache.get(token)
+    if hit is None or hit[0] <= now:
+        html, _ = _render_form(entry, _SUBMISSION_MARK, {}, {}, csrf=_CSRF_MARK)
+        hit = (now + ttl, html)
+        if ttl > 0:
+            cache[token] = hit
+    return (hit[1].replace(_CSRF_MARK, generate_csrf(), 1)
+            .replace(_SUBMISSION_MARK, links.new_submission_id(), 1))
+
+
+@bp.get("/q/<token>")
+def survey(token: str) -> str:
+    return _blank_page(token, _open(token))
+
+
+@bp.post("/q/<token>")
+@csrf.exempt  # checked by the form itself, so an expired token re-renders with answers kept
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT_PER_CLIENT"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT_PER_COUNTER"],
+               key_func=_token_key, scope="survey-counter")
+def submit(token: str) -> tuple[str, int] | Response:
+    entry = _open(token)
+    values = request.form.to_dict()
+    if values.get("website"):  # a bot filled the honeypot: look successful, store nothing
         return redirect(url_for(".thanks", token=token), code=303)
-    form.validate()
-    errors: dict[str, str] = {}
-    parsed = answers.parse(request.form, entry.questionnaire,
+    parsed = answers.parse(values, entry.questionnaire,
                            comment_limit=current_app.config["COMMENT_MAX_CHARS"])
-    errors.update(parsed.errors)
-    procedure_id = _procedure_id(form, errors)
-    if not links.is_submission_id(form.submission_id.data or ""):
-        form.submission_id.data = links.new_submission_id()
+    errors = dict(parsed.errors)
+    procedure_id = _procedure_id(values.get("procedure", ""), entry.counter.unit_id, errors)
+    submission_id = values.get("submission_id", "")
+    if not links.is_submission_id(submission_id):
+        submission_id = links.new_submission_id()
     status = 422
-    if "csrf_token" in form.errors:
+    if not _csrf_ok(values.get("csrf_token", "")):
         errors["_form"] = MSG_EXPIRED
         status = 400
     if errors:
-        return _render_form(entry, form, errors, status)
+        return _render_form(entry, submission_id, values, errors, status)
     try:
         services.record(services.NewResponse(
-            submission_id=form.submission_id.data or "",
-            counter=entry.counter, questionnaire=entry.questionnaire,
+            submission_id=submission_id, counter_id=entry.counter.id,
+            unit_id=entry.counter.unit_id, questionnaire=entry.questionnaire,
             answers=parsed.answers, procedure_id=procedure_id, dossier=parsed.dossier,
             age_band=parsed.age_band, respondent_type=parsed.respondent_type,
             comment=parsed.comment,
         ))
     except services.AlreadyRated:
         errors["dossier"] = MSG_ALREADY
-        return _render_form(entry, form, errors, 409)
+        return _render_form(entry, submission_id, values, errors, 409)
     return redirect(url_for(".thanks", token=token), code=303)
 
 
@@ -121,19 +175,30 @@ def favicon() -> Response:
 
 # --- Staff: paper forms ------------------------------------------------------------------
 
-def _paper_context(form: PaperForm) -> tuple[list[Counter], Questionnaire]:
+def _today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def _paper_setup(form: PaperForm) -> tuple[Counter | None, Questionnaire]:
     counters = services.counters_for(visible_unit_ids(user()))
-    form.counter.choices = [
-        (str(c.id), f"{c.unit.name} — {c.name}") for c in counters
-    ]
+    form.counter.choices = [(str(c.id), f"{c.unit.name} — {c.name}") for c in counters]
     form.questionnaire.choices = [(code, title) for code, title in catalogue.codes()
                                   if code != "sat3"]
-    code = (request.values.get("questionnaire") or "full")
     try:
-        q = catalogue.current(code)
+        q = catalogue.current(request.values.get("questionnaire") or "full")
     except KeyError:
         q = catalogue.current("full")
-    return counters, q
+    chosen = request.values.get("counter", "")
+    counter = next((c for c in counters if str(c.id) == chosen), None)
+    return counter, q
+
+
+def _render_paper(form: PaperForm, q: Questionnaire, counter: Counter | None,
+                  values: Mapping[str, str], errors: dict[str, str],
+                  status: int = 200) -> tuple[str, int]:
+    context = (_fields_context(q, counter.unit_id, values, errors, open_extra=True) if counter
+               else {"q": q, "errors": errors})
+    return render_template("survey/paper.html", form=form, counter=counter, **context), status
 
 
 @bp.route("/staff/paper", methods=["GET", "POST"])
@@ -141,55 +206,39 @@ def _paper_context(form: PaperForm) -> tuple[list[Counter], Questionnaire]:
 def paper() -> tuple[str, int] | Response:
     """Officers type in paper forms; the response is marked `paper` with who entered it."""
     form = PaperForm()
-    counters, q = _paper_context(form)
-    by_id = {str(c.id): c for c in counters}
-    counter = by_id.get(request.values.get("counter", ""))
-    errors: dict[str, str] = {}
-    if counter is not None:
-        form.procedure.choices = _procedure_choices(counter.unit_id)
+    counter, q = _paper_setup(form)
     if request.method == "GET":
         form.submission_id.data = links.new_submission_id()
-        if not form.answered_on.data:
-            form.answered_on.data = _today()
-        return _render_paper(form, q, counter, errors)
+        form.answered_on.data = form.answered_on.data or _today()
+        return _render_paper(form, q, counter, {}, {})
 
+    errors: dict[str, str] = {}
     if not form.validate() or counter is None:
         errors["_form"] = "Xin chọn quầy và kiểm tra lại ngày ghi trên phiếu."
-    parsed = answers.parse(request.form, q, comment_limit=current_app.config["COMMENT_MAX_CHARS"])
+    values = request.form.to_dict()
+    parsed = answers.parse(values, q, comment_limit=current_app.config["COMMENT_MAX_CHARS"])
     errors.update(parsed.errors)
-    procedure_id = _procedure_id(form, errors) if counter else None
+    procedure_id = (_procedure_id(values.get("procedure", ""), counter.unit_id, errors)
+                    if counter else None)
     answered_on = form.answered_on.data or _today()
     if answered_on > _today():
         errors["answered_on"] = "Ngày ghi trên phiếu không được sau hôm nay."
     if not links.is_submission_id(form.submission_id.data or ""):
         form.submission_id.data = links.new_submission_id()
     if errors or counter is None:
-        return _render_paper(form, q, counter, errors, 422)
+        return _render_paper(form, q, counter, values, errors, 422)
     tz = ZoneInfo(current_app.config["TIMEZONE"])
-    answered_at = datetime.combine(answered_on, time(12, 0), tzinfo=tz).astimezone(UTC)
     try:
         stored = services.record(services.NewResponse(
-            submission_id=form.submission_id.data or "", counter=counter, questionnaire=q,
-            answers=parsed.answers, channel="paper", procedure_id=procedure_id,
-            dossier=parsed.dossier, age_band=parsed.age_band,
-            respondent_type=parsed.respondent_type, comment=parsed.comment,
-            answered_at=answered_at, entered_by_id=user().id,
+            submission_id=form.submission_id.data or "", counter_id=counter.id,
+            unit_id=counter.unit_id, questionnaire=q, answers=parsed.answers,
+            channel="paper", procedure_id=procedure_id, dossier=parsed.dossier,
+            age_band=parsed.age_band, respondent_type=parsed.respondent_type,
+            comment=parsed.comment, entered_by_id=user().id,
+            answered_at=datetime.combine(answered_on, time(12, 0), tzinfo=tz).astimezone(UTC),
         ))
     except services.AlreadyRated:
         errors["dossier"] = "Hồ sơ này đã có phiếu đánh giá tại quầy này."
-        return _render_paper(form, q, counter, errors, 409)
+        return _render_paper(form, q, counter, values, errors, 409)
     flash("Đã lưu phiếu giấy." if stored else "Phiếu này đã được lưu trước đó.", "success")
     return redirect(url_for(".paper", counter=counter.id, questionnaire=q.code), code=303)
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def _render_paper(form: PaperForm, q: Questionnaire, counter: Counter | None,
-                  errors: dict[str, str], status: int = 200) -> tuple[str, int]:
-    return render_template(
-        "survey/paper.html", form=form, q=q, counter=counter, values=request.form,
-        errors=errors, AGE_BANDS=AGE_BANDS, RESPONDENT_TYPES=RESPONDENT_TYPES,
-        prefix=answers.FIELD_PREFIX,
-    ), status

@@ -36,11 +36,11 @@ def answered(app, world):
         short_counter = db.session.get(Counter, world.counter.id)
         for i in range(20):
             answers = {item: values[i] for item, values in example.items() if i < len(values)}
-            record(NewResponse(f"{i:032x}", counter, full, answers,
+            record(NewResponse(f"{i:032x}", counter.id, counter.unit_id, full, answers,
                                answered_at=now - timedelta(minutes=i)))
         short = catalogue.current("short")
         for i in range(12):
-            record(NewResponse(f"{100 + i:032x}", short_counter, short,
+            record(NewResponse(f"{100 + i:032x}", short_counter.id, short_counter.unit_id, short,
                                {"CC1": 5 if i < 9 else 2, "HARASS": int(i == 0)},
                                comment="Rất tốt" if i == 0 else None,
                                answered_at=now - timedelta(minutes=i)))
@@ -126,7 +126,8 @@ def test_dashboard_shows_groups_comments_and_trend(client, answered, login) -> N
 def test_csv_export_is_utf8_and_defuses_formulas(app, client, world, login) -> None:
     with app.app_context():
         counter = db.session.get(Counter, world.counter.id)
-        record(NewResponse("f" * 32, counter, catalogue.current("short"), {"TC2": 5},
+        record(NewResponse("f" * 32, counter.id, counter.unit_id, catalogue.current("short"),
+                           {"TC2": 5},
                            comment="=HYPERLINK(\"http://x\")"))
     login(world.leader)
     resp = client.get("/staff/responses.csv")

@@ -176,7 +176,7 @@ def test_expired_csrf_keeps_answers_and_asks_to_send_again(app, client, world, t
                                                             csrf_on) -> None:
     url = f"/q/{token_for(world.counter)}"
     page = client.get(url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert token
     sid = re.search(r'name="submission_id" value="([0-9a-f]{32})"', page)
     form = {"q_TC2": "5", "q_CC1": "4", "comment": "Tôi hài lòng",
@@ -188,7 +188,7 @@ def test_expired_csrf_keeps_answers_and_asks_to_send_again(app, client, world, t
     assert "phiên làm việc hết hạn" in html and "Gửi đánh giá" in html
     assert 'id="q_TC2-5" value="5" checked' in html and "Tôi hài lòng</textarea>" in html
     assert count_responses(app) == 0
-    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     resp = client.post(url, data={**form, "csrf_token": fresh.group(1)})  # type: ignore[union-attr]
     assert resp.status_code == 303
     assert count_responses(app) == 1
@@ -231,3 +231,23 @@ def test_favicon_and_static_are_served(client, path: str, mimetype: str) -> None
     with client.get(path) as resp:
         assert resp.status_code == 200
         assert resp.mimetype == mimetype
+
+
+def test_cached_blank_page_still_gets_fresh_ids_and_checks_revocation(app, client, world,
+                                                                      token_for) -> None:
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    try:
+        url = f"/q/{token_for(world.counter)}"
+        pages = [client.get(url).get_data(as_text=True) for _ in range(2)]
+        ids = [re.search(r'name="submission_id" value="([0-9a-f]{32})"', p).group(1)  # type: ignore[union-attr]
+               for p in pages]
+        assert ids[0] != ids[1]
+        assert all("__csrf_token__" not in p and "__submission_id__" not in p for p in pages)
+        with app.app_context():
+            from feedback.qr.services import reissue
+
+            reissue(db.session.get(Counter, world.counter.id))
+        assert client.get(url).status_code == 410  # the cache never outlives a revocation
+    finally:
+        app.config["PAGE_CACHE_SECONDS"] = 0
+        app.extensions.pop("feedback.blank_pages", None)
