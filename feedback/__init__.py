@@ -43,20 +43,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    limiter.request_filter(_reads_are_never_limited)
     babel.init_app(app, locale_selector=lambda: "vi")
     install_login(app)
     login_manager.request_loader(load_bearer_user)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             _tune_sqlite(db.engine)
-
-
-def _reads_are_never_limited() -> bool:
-    """Every limit guards a POST; skipping reads early spares the survey page the check."""
-    from flask import request
-
-    return request.method in ("GET", "HEAD", "OPTIONS")
 
 
 def _tune_sqlite(engine: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,4 +31,12 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Every limit guards a POST; skipping reads early spares the survey page the check."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 babel = Babel()

@@ -7,6 +7,7 @@ at it only while an e2e test runs, so tests collected after these still see thei
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -81,6 +82,8 @@ def password(pytestconfig: pytest.Config) -> str:
 def browser() -> Iterator[Browser]:
     executable = chromium_path()
     if executable is None:
+        if os.environ.get("FEEDBACK_REQUIRE_E2E"):
+            pytest.fail("FEEDBACK_REQUIRE_E2E is set but Chromium is not installed")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, headless=True,
