@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from feedback import create_app
+from feedback.extensions import db
 
 REDIS_URL = os.environ.get("FEEDBACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -31,12 +32,15 @@ def test_login_limit_counts_in_redis(app) -> None:
                  "ENV": "testing", "REDIS_URL": REDIS_URL, "RATELIMIT_LOGIN": "2 per minute",
                  "RATELIMIT_KEY_PREFIX": prefix, "WTF_CSRF_ENABLED": False}
     store = redis.Redis.from_url(REDIS_URL)
+    other = create_app(overrides)
     try:
-        client = create_app(overrides).test_client()
+        client = other.test_client()
         codes = [client.post("/login", data={"email": "a@b.vn", "password": "x"}).status_code
                  for _ in range(3)]
         keys = list(store.scan_iter(f"*{prefix}*"))
     finally:
+        with other.app_context():
+            db.engine.dispose()  # its pooled connections are not the suite's to leave open
         limiter.init_app(app)  # the extension object goes back to the suite's memory storage
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
