@@ -40,6 +40,9 @@ def register(app: Flask) -> None:
         """Load the demo communes, staff and twelve months of responses (idempotent)."""
         from feedback import demo as demo_data
 
+        if app.config["ENV"] == "production":
+            raise click.ClickException(
+                "refusing to load demo data (published passwords) with FEEDBACK_ENV=production")
         result = demo_data.load()
         if result.created:
             click.echo(f"Demo data loaded: {result.responses} responses.")

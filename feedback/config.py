@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SUBMIT_PER_CLIENT": "20 per minute;200 per hour",
     "RATELIMIT_SUBMIT_PER_COUNTER": "60 per minute",
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",
+    # Behind a reverse proxy, how many proxies' X-Forwarded-* headers to trust (0 = none).
+    # Without it every citizen has the proxy's address and shares one rate limit.
+    "TRUSTED_PROXIES": 0,
     # Satisfaction figures: see DOMAIN.md §3.
     "TARGET_PERCENT": 90.0,
     "MIN_SAMPLE": 30,
@@ -35,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_METHOD": "scrypt",
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "COMMENT_MAX_CHARS": 2000,
+    # Paper forms older than this many days are refused (their month was reported).
+    "PAPER_MAX_AGE_DAYS": 62,
     # How long a worker reuses the blank survey's procedure list before reading it again.
     "PAGE_CACHE_SECONDS": 60,
 }

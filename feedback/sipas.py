@@ -85,7 +85,8 @@ def scale_of(item: str) -> dict[int, str]:
 
 
 def satisfied_values(item: str) -> frozenset[int]:
-    """"Satisfied" means 4–5 on SAT5, 2–3 on SAT3; "yes" on the yes/no questions."""
+    """The values counted in an item's share: 4–5 on SAT5 and 2–3 on SAT3 (satisfied);
+    1 on the yes/no questions, whose share is of "yes" (a problem reported)."""
     if item in ITEMS:
         return frozenset({4, 5})
     if item == OVERALL:

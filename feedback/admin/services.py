@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Counter, Procedure, Unit
+from feedback.models.org import UNIT_CODE
 
 UNIT_COLUMNS = ("code", "name", "parent_code", "kind")
 PROCEDURE_COLUMNS = ("unit_code", "code", "name", "field")
@@ -45,12 +46,15 @@ def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> lis
 def import_units(text: str) -> ImportResult:
     """Upsert units by code; parents may appear later in the same file."""
     rows = _rows(text, UNIT_COLUMNS, ("code", "name"))
+    for row in rows:
+        if not UNIT_CODE.match(row["code"]):
+            raise CsvImportError(f"unit {row['code']!r}: a code is 1–40 of a-z, 0-9 and '-'")
+        if (row["kind"] or "commune") not in ("province", "commune"):
+            raise CsvImportError(f"unit {row['code']}: kind must be province or commune")
     existing = {u.code: u for u in db.session.scalars(select(Unit))}
     created = updated = 0
     for row in rows:
         kind = row["kind"] or "commune"
-        if kind not in ("province", "commune"):
-            raise CsvImportError(f"unit {row['code']}: kind must be province or commune")
         unit = existing.get(row["code"])
         if unit is None:
             unit = Unit(code=row["code"], name=row["name"], kind=kind)
@@ -67,8 +71,24 @@ def import_units(text: str) -> ImportResult:
                 db.session.rollback()
                 raise CsvImportError(f"unit {row['code']}: unknown parent {row['parent_code']}")
             existing[row["code"]].parent = parent
+    for unit in existing.values():
+        if _in_a_loop(unit):
+            db.session.rollback()
+            raise CsvImportError(f"unit {unit.code}: its parents lead back to itself")
     db.session.commit()
     return ImportResult(created, updated)
+
+
+def _in_a_loop(unit: Unit) -> bool:
+    """A loop would put a province under its own commune and widen everyone's scope."""
+    seen = {unit.code}
+    parent = unit.parent
+    while parent is not None:
+        if parent.code in seen:
+            return True
+        seen.add(parent.code)
+        parent = parent.parent
+    return False
 
 
 def import_procedures(text: str) -> ImportResult:

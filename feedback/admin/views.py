@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from feedback.admin.forms import QuestionnaireForm, ReissueForm
-from feedback.auth.guards import roles_required, unit_in_scope, user
-from feedback.auth.services import visible_unit_ids, visible_units
-from feedback.extensions import db
-from feedback.models import Counter
+from feedback.auth.guards import counter_in_scope, roles_required, unit_in_scope, user
+from feedback.auth.services import visible_units
 from feedback.qr import services as qr
 from feedback.survey import catalogue
 
@@ -20,7 +18,7 @@ bp = Blueprint("admin", __name__, url_prefix="/staff")
 @roles_required()
 def counters() -> str:
     unit = unit_in_scope(request.args.get("unit"))
-    rows = [(c, qr.counter_url(c)) for c in unit.counters]
+    rows = [(c, qr.counter_url(c)) for c in qr.unit_counters(unit)]
     qform = QuestionnaireForm()
     qform.questionnaire.choices = catalogue.codes()
     return render_template("admin/counters.html", unit=unit, rows=rows,
@@ -28,27 +26,20 @@ def counters() -> str:
                            qform=qform, forms=dict(catalogue.codes()))
 
 
-def _manageable_counter(counter_id: int) -> Counter:
-    counter = db.session.get(Counter, counter_id)
-    if counter is None or counter.unit_id not in visible_unit_ids(user()):
-        abort(404)
-    return counter
-
-
-@bp.post("/counters/<int:counter_id>/reissue")
+@bp.post("/counters/<int(max=2147483647):counter_id>/reissue")
 @roles_required("admin", "leader")
 def reissue(counter_id: int) -> Response:
-    counter = _manageable_counter(counter_id)
+    counter = counter_in_scope(counter_id)
     if ReissueForm().validate_on_submit():
         qr.reissue(counter)
         flash(f"Đã thu hồi mã cũ của {counter.name}. Xin in và dán tờ mã mới.", "success")
     return redirect(url_for(".counters", unit=counter.unit.code), code=303)
 
 
-@bp.post("/counters/<int:counter_id>/questionnaire")
+@bp.post("/counters/<int(max=2147483647):counter_id>/questionnaire")
 @roles_required("admin", "leader")
 def questionnaire(counter_id: int) -> Response:
-    counter = _manageable_counter(counter_id)
+    counter = counter_in_scope(counter_id)
     form = QuestionnaireForm()
     form.questionnaire.choices = catalogue.codes()
     if form.validate_on_submit():

@@ -10,7 +10,8 @@ class LoginForm(FlaskForm):
         "Thư điện tử",
         validators=[
             DataRequired("Xin nhập thư điện tử."),
-            Regexp(r"^[^@\s]+@[^@\s]+$", message="Thư điện tử không hợp lệ."),
+            Regexp(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$",
+                   message="Thư điện tử không hợp lệ."),
             Length(max=254),
         ],
     )

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from feedback.auth.services import user_for_api_token, visible_unit_ids
 from feedback.extensions import db, login_manager
-from feedback.models import Unit, User
+from feedback.models import Counter, Unit, User
+from feedback.models.org import UNIT_CODE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,10 +50,20 @@ def unit_in_scope(code: str | None) -> Unit:
     me = user()
     if not code:
         return me.unit
+    if not UNIT_CODE.match(code):
+        abort(404)
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None or unit.id not in visible_unit_ids(me):
         abort(404)
     return unit
+
+
+def counter_in_scope(counter_id: int) -> Counter:
+    """A counter of a unit the user may see; else 404."""
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or counter.unit_id not in visible_unit_ids(user()):
+        abort(404)
+    return counter
 
 
 def load_bearer_user(_request: object = None) -> User | None:

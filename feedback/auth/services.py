@@ -38,7 +38,7 @@ def authenticate(email: str, password: str) -> User | None:
             _DUMMY_HASH[method] = generate_password_hash("x", method=method)
         check_password_hash(_DUMMY_HASH[method], password)
         return None
-    if not user.active or not check_password_hash(user.password_hash, password):
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
 

@@ -26,8 +26,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_email_key() -> str:
+    """Guessing one account's password from many addresses is limited too."""
+    return "login:" + request.form.get("email", "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
+               key_func=_login_email_key, scope="login-account")
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():

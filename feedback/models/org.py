@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.models.timestamps import UTCDateTime, utcnow
+
+#: Unit codes travel in URLs and file names: plain lowercase ASCII, digits and dashes.
+UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 class Unit(db.Model):  # type: ignore[name-defined,misc]

@@ -48,7 +48,7 @@ def responses_frame(rows: Sequence[Any], answers: Sequence[tuple[int, str, int]]
     frame = base.merge(wide, how="left", left_on="id", right_index=True)
     for col in ITEM_COLUMNS:
         frame[col] = frame[col].astype("Int64")
-    for col in ("comment", "counter", "procedure", "unit"):
+    for col in ("comment", "counter", "procedure", "unit", "entered_by"):
         frame[col] = frame[col].map(_defuse)
     return frame.rename(columns=HEADERS)
 

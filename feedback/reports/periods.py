@@ -38,6 +38,9 @@ def last_months(day: date, count: int = 12) -> list[Period]:
     return months[::-1]
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 class PeriodError(ValueError):
     pass
 
@@ -51,6 +54,8 @@ def parse_period(first: str | None, last: str | None, today: date) -> Period:
         d2 = date.fromisoformat(last) if last else today
     except ValueError as exc:
         raise PeriodError("Ngày không hợp lệ, xin nhập theo dạng YYYY-MM-DD.") from exc
+    if not (d1.year >= MIN_YEAR and d2.year <= MAX_YEAR):
+        raise PeriodError(f"Chỉ xem được từ năm {MIN_YEAR} đến năm {MAX_YEAR}.")
     if d1 > d2:
         raise PeriodError("Ngày bắt đầu phải trước ngày kết thúc.")
     if (d2 - d1).days > 3660:

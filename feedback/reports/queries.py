@@ -79,6 +79,13 @@ def respondents(f: Filters, group_by: str | None = None) -> dict[int | None, dic
     return out
 
 
+def response_counts(f: Filters, group_by: str) -> dict[int | None, int]:
+    """Responses per counter or procedure (every questionnaire, SAT3 included)."""
+    key = {"counter": Response.counter_id, "procedure": Response.procedure_id}[group_by]
+    stmt = _where(select(key, func.count(Response.id)), f).group_by(key)
+    return {row[0]: row[1] for row in db.session.execute(stmt)}
+
+
 def response_count(f: Filters) -> int:
     return db.session.scalar(_where(select(func.count(Response.id)), f)) or 0
 
@@ -129,10 +136,9 @@ class ExportRow:
     entered_by: str | None
 
 
-def export_rows(
-    f: Filters, limit: int = 200_000
-) -> tuple[list[ExportRow], list[tuple[int, str, int]]]:
-    """Responses and their answers (long form) for CSV/XLSX, filtered like the list."""
+def export_rows(f: Filters) -> tuple[list[ExportRow], list[tuple[int, str, int]]]:
+    """Responses and their answers (long form) for CSV/XLSX, filtered like the list. The
+    caller caps the count (see reports.views.EXPORT_MAX_ROWS)."""
     stmt = _where(
         select(
             Response.id, Response.created_at, Unit.name, Counter.name, Procedure.name,
@@ -144,7 +150,7 @@ def export_rows(
         .outerjoin(Procedure, Response.procedure_id == Procedure.id)
         .outerjoin(User, Response.entered_by_id == User.id),
         f,
-    ).order_by(Response.created_at, Response.id).limit(limit)
+    ).order_by(Response.created_at, Response.id)
     rows = [ExportRow(*r) for r in db.session.execute(stmt)]
     answers_stmt = _where(
         select(Answer.response_id, Answer.item, Answer.value)

@@ -95,6 +95,7 @@ class Satisfaction:
 def _groups(f: Filters, group_by: str) -> list[GroupRow]:
     counts = queries.item_counts(f, group_by)
     resp = queries.respondents(f, group_by)
+    totals = queries.response_counts(f, group_by)
     ids = [k for k in counts if k is not None]
     names: dict[int, str]
     if group_by == "counter":
@@ -107,9 +108,9 @@ def _groups(f: Filters, group_by: str) -> list[GroupRow]:
         if key is None:
             continue
         summary = summarize(item_counts, resp.get(key, {}))
-        total = sum(sum(v.values()) for i, v in item_counts.items() if i in sipas.ITEMS)
         name = names.get(key, "?")
-        rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name), total))
+        rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name),
+                             totals.get(key, 0)))
     return sorted(rows, key=lambda g: g.name)
 
 

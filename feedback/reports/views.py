@@ -15,13 +15,17 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from feedback.auth.guards import roles_required, unit_in_scope, user
-from feedback.auth.services import visible_unit_ids, visible_units
+from feedback.auth.services import visible_units
+from feedback.errors import render_error
 from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.reports import charts, frames, queries, services
 from feedback.reports.periods import Period, PeriodError, parse_period
 
 bp = Blueprint("reports", __name__, url_prefix="/staff")
+
+EXPORT_MAX_ROWS = 100_000
+FILTER_ARGS = ("unit", "from", "to", "counter", "procedure", "channel")
 
 
 def _unit_and_period() -> tuple[Unit, Period, str | None]:
@@ -37,7 +41,7 @@ def _unit_and_period() -> tuple[Unit, Period, str | None]:
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 @bp.get("/")
@@ -90,13 +94,15 @@ def responses() -> str:
     f = _list_filters(unit, period)
     page = max(1, _int_arg("page") or 1)
     rows, total = queries.responses_page(f, page)
-    ids = sorted(f.unit_ids)
-    counters = [c for u in visible_units(user()) if u.id in ids for c in u.counters]
-    procedures = services.procedures_in(f.unit_ids)
+    units = visible_units(user())
+    counters = [c for u in units if u.id in f.unit_ids for c in u.counters]
+    # Only the known filters travel in the page and export links.
+    link_args = {k: v for k in FILTER_ARGS if (v := request.args.get(k))}
     return render_template(
         "reports/responses.html", unit=unit, period=period, error=error, rows=rows,
-        total=total, page=page, per_page=50, units=visible_units(user()),
-        counters=counters, procedures=procedures, channels=CHANNELS, f=f,
+        total=total, page=page, per_page=50, units=units, counters=counters,
+        procedures=services.procedures_in(f.unit_ids), channels=CHANNELS, f=f,
+        link_args=link_args,
     )
 
 
@@ -107,8 +113,11 @@ def export(fmt: str) -> Response:
         abort(404)
     unit, period, _ = _unit_and_period()
     f = _list_filters(unit, period)
-    if not f.unit_ids <= visible_unit_ids(user()):
-        abort(404)
+    total = queries.response_count(f)
+    if total > EXPORT_MAX_ROWS:
+        return render_error(400, "Quá nhiều phiếu để tải về",
+                            f"Bộ lọc này có {total} phiếu; mỗi lần tải tối đa "
+                            f"{EXPORT_MAX_ROWS}. Xin chọn khoảng thời gian ngắn hơn.")
     rows, answers = queries.export_rows(f)
     frame = frames.responses_frame(rows, answers, current_app.config["TIMEZONE"])
     name = f"phieu-khao-sat-{unit.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"

@@ -8,7 +8,7 @@ nothing but the questionnaire when no answer is pre-filled).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -116,8 +116,13 @@ def _blank_page(token: str, entry: services.Entry) -> str:
         hit = (now + ttl, html)
         if ttl > 0:
             cache[token] = hit
-    return (hit[1].replace(_CSRF_MARK, generate_csrf(), 1)
-            .replace(_SUBMISSION_MARK, links.new_submission_id(), 1))
+    # Replaced with their attribute around them: a counter named like a marker is escaped
+    # text, never a `value="..."` attribute.
+    return (hit[1]
+            .replace(f'name="csrf_token" value="{_CSRF_MARK}"',
+                     f'name="csrf_token" value="{generate_csrf()}"', 1)
+            .replace(f'name="submission_id" value="{_SUBMISSION_MARK}"',
+                     f'name="submission_id" value="{links.new_submission_id()}"', 1))
 
 
 @bp.get("/q/<token>")
@@ -183,11 +188,9 @@ def _paper_setup(form: PaperForm) -> tuple[Counter | None, Questionnaire]:
     counters = services.counters_for(visible_unit_ids(user()))
     form.counter.choices = [(str(c.id), f"{c.unit.name} — {c.name}") for c in counters]
     form.questionnaire.choices = [(code, title) for code, title in catalogue.codes()
-                                  if code != "sat3"]
-    try:
-        q = catalogue.current(request.values.get("questionnaire") or "full")
-    except KeyError:
-        q = catalogue.current("full")
+                                  if code != "sat3"]  # one tap is for tablets, not paper
+    code = request.values.get("questionnaire") or "full"
+    q = catalogue.current(code if code in dict(form.questionnaire.choices) else "full")
     chosen = request.values.get("counter", "")
     counter = next((c for c in counters if str(c.id) == chosen), None)
     return counter, q
@@ -221,8 +224,12 @@ def paper() -> tuple[str, int] | Response:
     procedure_id = (_procedure_id(values.get("procedure", ""), counter.unit_id, errors)
                     if counter else None)
     answered_on = form.answered_on.data or _today()
+    oldest = _today() - timedelta(days=current_app.config["PAPER_MAX_AGE_DAYS"])
     if answered_on > _today():
         errors["answered_on"] = "Ngày ghi trên phiếu không được sau hôm nay."
+    elif answered_on < oldest:
+        errors["answered_on"] = (f"Chỉ nhập phiếu ghi từ ngày {oldest:%d/%m/%Y} trở lại đây: "
+                                 "số liệu các tháng trước đã báo cáo.")
     if not links.is_submission_id(form.submission_id.data or ""):
         form.submission_id.data = links.new_submission_id()
     if errors or counter is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import zxingcpp
 from PIL import Image
@@ -60,8 +62,9 @@ def test_paper_entry_is_marked_and_attributed(app, client, world, login) -> None
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'name="q_TC1"' in html
     sid = re.search(r'name="submission_id" value="([0-9a-f]{32})"', html).group(1)  # type: ignore[union-attr]
+    day = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(days=3)).date()
     data = {"counter": str(world.counter.id), "questionnaire": "full", "submission_id": sid,
-            "answered_on": "2026-01-15", "q_TC1": "4", "q_CC1": "5"}
+            "answered_on": day.isoformat(), "q_TC1": "4", "q_CC1": "5"}
     resp = client.post("/staff/paper", data=data)
     assert resp.status_code == 303
     assert client.post("/staff/paper", data=data).status_code == 303  # retry: same row
@@ -70,7 +73,7 @@ def test_paper_entry_is_marked_and_attributed(app, client, world, login) -> None
         assert len(rows) == 1
         r = rows[0]
         assert r.channel == "paper" and r.entered_by_id == world.officer.id
-        assert r.created_at.date().isoformat() == "2026-01-15"
+        assert r.created_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date() == day
         assert r.recorded_at > r.created_at
 
 
@@ -82,5 +85,8 @@ def test_paper_entry_rejects_other_units_and_future_dates(app, client, world, lo
     future = client.post("/staff/paper", data={**base, "counter": str(world.counter.id),
                                                "answered_on": "2999-01-01"})
     assert future.status_code == 422 and "sau hôm nay" in future.get_data(as_text=True)
+    ancient = client.post("/staff/paper", data={**base, "counter": str(world.counter.id),
+                                                "answered_on": "2001-01-01"})
+    assert ancient.status_code == 422 and "đã báo cáo" in ancient.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Response)).all() == []

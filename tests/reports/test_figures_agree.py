@@ -64,6 +64,8 @@ def test_api_matches_the_formulas(client, answered, login) -> None:
                                                                          ("short", 1)}
     assert data["yesno"][0]["code"] == "HARASS" and data["yesno"][0]["n"] == 12
     assert data["responses"] == 32
+    assert {g["name"]: g["responses"] for g in data["by_counter"]} == {
+        "Quầy 2 — Đất đai": 20, "Quầy 1 — Tư pháp": 12}
 
 
 def test_pooled_mode_is_a_setting(app, client, answered, login) -> None:
@@ -150,3 +152,5 @@ def test_parent_unit_aggregates_children(client, answered, login) -> None:
     login(answered.viewer)
     data = client.get(f"/api/v1/satisfaction?unit={answered.province.code}").get_json()
     assert data["responses"] == 32
+    assert {g["name"]: g["responses"] for g in data["by_counter"]} == {
+        "Xã Hoằng Ngọc — Quầy 2 — Đất đai": 20, "Xã Hoằng Ngọc — Quầy 1 — Tư pháp": 12}
