@@ -217,3 +217,15 @@ def register(app: Flask) -> None:
             click.echo(create_api_token(email, label))
         except AuthError as exc:
             raise click.ClickException(str(exc)) from exc
+
+    @tokens.command("revoke")
+    @click.option("--email", required=True)
+    def tokens_revoke(email: str) -> None:
+        """Revoke every API token of the user."""
+        from feedback.auth.services import AuthError, revoke_api_tokens
+
+        try:
+            count = revoke_api_tokens(email)
+        except AuthError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Revoked {count} token(s) of {email}.")

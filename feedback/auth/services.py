@@ -74,6 +74,19 @@ def create_api_token(email: str, label: str = "") -> str:
     return token
 
 
+def revoke_api_tokens(email: str) -> int:
+    """Revoke every token of a user (a lost laptop, a person who left); returns how many."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise AuthError(f"no user with e-mail {email}")
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).all()
+    for token in tokens:
+        token.revoked = True
+    db.session.commit()
+    return len(tokens)
+
+
 def user_for_api_token(token: str) -> User | None:
     row = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == api_token_hash(token),

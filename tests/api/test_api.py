@@ -19,6 +19,10 @@ def test_bearer_token_from_the_cli(runner, client, world) -> None:
                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
     assert client.get("/staff/dashboard",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 302
+    revoked = runner.invoke(args=["tokens", "revoke", "--email", world.viewer.email])
+    assert revoked.exit_code == 0 and "Revoked 1 token(s)" in revoked.output
+    assert client.get(f"/api/v1/satisfaction?unit={world.commune.code}",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 @pytest.mark.parametrize("header", ["Bearer nope", "Basic abc", "Bearer ", ""])
