@@ -1,8 +1,8 @@
 """The citizen's survey (from a QR scan) and the officer's paper-form entry.
 
 The public GET is the hottest path of the application: it reads the counter in one query,
-builds no form object, and reuses the questionnaire's rendered questions (they depend on
-nothing but the questionnaire when no answer is pre-filled).
+builds no form object, and fills a fresh CSRF token and submission id into a blank page
+each worker renders once per link (see `_blank_page`).
 """
 
 from __future__ import annotations
