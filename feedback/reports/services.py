@@ -70,6 +70,7 @@ class Satisfaction:
     distribution: dict[int, int]
     by_counter: list[GroupRow] = field(default_factory=list)
     by_procedure: list[GroupRow] = field(default_factory=list)
+    comments: list[Response] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         cfg = current_app.config
@@ -114,34 +115,31 @@ def _groups(f: Filters, group_by: str) -> list[GroupRow]:
     return sorted(rows, key=lambda g: g.name)
 
 
-def satisfaction(unit: Unit, period: Period, *, groups: bool = True) -> Satisfaction:
+def _counts(f: Filters) -> tuple[sipas.Counts, dict[str, int]]:
+    return queries.item_counts(f).get(None, {}), queries.respondents(f).get(None, {})
+
+
+def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfaction:
+    """Every figure of the period; `comments` > 0 also fetches that many latest comments."""
     f = filters_for(unit, period)
-    counts = queries.item_counts(f).get(None, {})
-    resp = queries.respondents(f).get(None, {})
-    result = Satisfaction(
+    counts, resp = _counts(f)
+    return Satisfaction(
         unit=unit, period=period, summary=summarize(counts, resp),
         responses=queries.response_count(f), by_channel=queries.count_by_channel(f),
         versions=queries.questionnaire_versions(f), distribution=sipas.distribution(counts),
+        by_counter=_groups(f, "counter"), by_procedure=_groups(f, "procedure"),
+        comments=queries.latest_comments(f, comments) if comments else [],
     )
-    if groups:
-        result.by_counter = _groups(f, "counter")
-        result.by_procedure = _groups(f, "procedure")
-    return result
 
 
 def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
     """The service index of each of the last 12 months (local calendar months)."""
+    unit_ids = frozenset(descendant_ids(unit.id))  # once, not once a month
     out = []
     for period in last_months(last_day, months):
-        f = filters_for(unit, period)
-        counts = queries.item_counts(f).get(None, {})
-        resp = queries.respondents(f).get(None, {})
+        counts, resp = _counts(Filters(unit_ids, *period.bounds(timezone())))
         out.append((period, summarize(counts, resp).service))
     return out
-
-
-def comments(unit: Unit, period: Period, limit: int = 10) -> list[Response]:
-    return queries.latest_comments(filters_for(unit, period), limit)
 
 
 def procedures_in(unit_ids: frozenset[int]) -> list[Procedure]:

@@ -54,11 +54,10 @@ def index() -> Response:
 @roles_required()
 def dashboard() -> str:
     unit, period, error = _unit_and_period()
-    result = services.satisfaction(unit, period)
+    result = services.satisfaction(unit, period, comments=10)
     return render_template(
         "reports/dashboard.html", unit=unit, period=period, error=error, r=result,
-        units=visible_units(user()), comments=services.comments(unit, period),
-        trend_to=period.last.isoformat(),
+        units=visible_units(user()), trend_to=period.last.isoformat(),
     )
 
 

@@ -47,6 +47,18 @@ def clean_text(raw: str, limit: int) -> tuple[str | None, str | None]:
     return text, None
 
 
+def _choice(form: Mapping[str, str], name: str, q: Questionnaire, options: Mapping[str, str],
+            errors: dict[str, str]) -> str | None:
+    """An optional profile answer: blank, or one of `options` on a form that asks it."""
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    if name in q.profile and raw in options:
+        return raw
+    errors[name] = MSG_CHOICE
+    return None
+
+
 def parse(form: Mapping[str, str], q: Questionnaire, *, comment_limit: int = 2000) -> Parsed:
     """Validate every answer against the questionnaire; unknown or stray fields fail."""
     out = Parsed()
@@ -54,38 +66,21 @@ def parse(form: Mapping[str, str], q: Questionnaire, *, comment_limit: int = 200
     for key in form:
         if key.startswith(FIELD_PREFIX) and key[len(FIELD_PREFIX) :] not in allowed:
             out.errors["_form"] = MSG_UNKNOWN
-    for item in q.items:
+    # Compare as text: int() would also accept "٥", " 5" or "05".
+    scale = {str(v) for v in q.scale_labels}
+    for item, accepted in [*((i, scale) for i in q.items), *((i, {"0", "1"}) for i in q.yesno)]:
         raw = form.get(FIELD_PREFIX + item, "").strip()
         if not raw:
             continue  # a blank item is not an answer
-        # Compare as text: int() would also accept "٥", " 5" or "05".
-        if raw not in {str(v) for v in q.scale_labels}:
-            out.errors[item] = MSG_BAD_VALUE
-            continue
-        out.answers[item] = int(raw)
-    for item in q.yesno:
-        raw = form.get(FIELD_PREFIX + item, "").strip()
-        if not raw:
-            continue
-        if raw not in ("0", "1"):
+        if raw not in accepted:
             out.errors[item] = MSG_BAD_VALUE
             continue
         out.answers[item] = int(raw)
     if not any(i in out.answers for i in q.items) and not out.errors:
         out.errors["_form"] = MSG_REQUIRED_ONE
 
-    age = form.get("age_band", "").strip()
-    if age:
-        if "age_band" in q.profile and age in AGE_BANDS:
-            out.age_band = age
-        else:
-            out.errors["age_band"] = MSG_CHOICE
-    rtype = form.get("respondent_type", "").strip()
-    if rtype:
-        if "respondent_type" in q.profile and rtype in RESPONDENT_TYPES:
-            out.respondent_type = rtype
-        else:
-            out.errors["respondent_type"] = MSG_CHOICE
+    out.age_band = _choice(form, "age_band", q, AGE_BANDS, out.errors)
+    out.respondent_type = _choice(form, "respondent_type", q, RESPONDENT_TYPES, out.errors)
     comment, err = clean_text(form.get("comment", ""), comment_limit)
     if err:
         out.errors["comment"] = err
