@@ -42,6 +42,14 @@ DEFAULTS: dict[str, Any] = {
     "PAPER_MAX_AGE_DAYS": 62,
     # How long a worker reuses the blank survey's procedure list before reading it again.
     "PAGE_CACHE_SECONDS": 60,
+    # Mail (feedback.mail). Without SMTP_HOST every message waits in the admins' outbox.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": "gopy@localhost",
+    "SMTP_STARTTLS": True,
+    "SMTP_TIMEOUT": 10,
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

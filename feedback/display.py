@@ -18,6 +18,13 @@ STATUS_WORDS = {
     "info": "",
 }
 CHANNEL_WORDS = {"qr": "Quét mã QR", "paper": "Phiếu giấy", "tablet": "Máy tính bảng"}
+MAIL_STATE_WORDS = {
+    "outbox": "chờ chuyển tay",
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "gửi không được",
+}
 ROLE_WORDS = {
     "admin": "Quản trị hệ thống",
     "leader": "Lãnh đạo",
@@ -44,5 +51,6 @@ def install(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.jinja_env.globals.update(
         STATUS_WORDS=STATUS_WORDS, CHANNEL_WORDS=CHANNEL_WORDS, ROLE_WORDS=ROLE_WORDS,
+        MAIL_STATE_WORDS=MAIL_STATE_WORDS,
         SAT5=sipas.SAT5, SAT5_ITEMS=list(sipas.ITEMS), FORM_TITLES=dict(catalogue.codes()),
     )

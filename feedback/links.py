@@ -98,3 +98,41 @@ def new_api_token() -> str:
 
 def api_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Short codes typed by hand (a counter's poster code; petitions' tracking codes) -------
+
+#: No 0/O, 1/I/L: the characters people misread. 31 symbols, a prime, so the check
+#: character catches every single wrong character and every swap of two neighbours.
+SHORT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_SHORT_INDEX = {c: i for i, c in enumerate(SHORT_ALPHABET)}
+
+
+def _check_char(body: str) -> str:
+    """ISO 7064-style weighted sum modulo 31 with weights 1, 2, 3, ... (all distinct
+    and non-zero mod 31 for bodies shorter than 30)."""
+    total = sum((i + 1) * _SHORT_INDEX[c] for i, c in enumerate(body))
+    return SHORT_ALPHABET[total % len(SHORT_ALPHABET)]
+
+
+def new_short_code(length: int = 6) -> str:
+    """`length` random symbols and one check character (6+1: about 887 million codes)."""
+    body = "".join(secrets.choice(SHORT_ALPHABET) for _ in range(length))
+    return body + _check_char(body)
+
+
+def normalise_short_code(text: str) -> str | None:
+    """What a person typed → the canonical code, or None when it cannot be one of ours.
+    Case, spaces and dashes are ignored; the check character must match."""
+    code = re.sub(r"[\s\-_.]", "", text).upper()
+    if not 3 <= len(code) <= 30 or any(c not in _SHORT_INDEX for c in code):
+        return None
+    return code if _check_char(code[:-1]) == code[-1] else None
+
+
+def format_short_code(code: str) -> str:
+    """ABC2DEF → ABC-2DEF: groups of at most four are easier to read aloud and type."""
+    head = len(code) % 4 or 4
+    if len(code) <= 4:
+        return code
+    return "-".join([code[:head]] + [code[i:i + 4] for i in range(head, len(code), 4)])

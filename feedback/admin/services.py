@@ -11,6 +11,7 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.models import Counter, Procedure, Unit
 from feedback.models.org import UNIT_CODE
+from feedback.org import unit_by_code
 
 UNIT_COLUMNS = ("code", "name", "parent_code", "kind")
 PROCEDURE_COLUMNS = ("unit_code", "code", "name", "field")
@@ -120,10 +121,7 @@ def all_units() -> list[Unit]:
 
 
 def counters_of(unit_code: str) -> list[Counter]:
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise LookupError(unit_code)
-    return list(unit.counters)
+    return list(unit_by_code(unit_code).counters)
 
 
 def counter_by_id(counter_id: int) -> Counter | None:

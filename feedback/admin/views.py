@@ -5,9 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from feedback import mail
 from feedback.admin.forms import QuestionnaireForm, ReissueForm
-from feedback.auth.guards import counter_in_scope, roles_required, unit_in_scope, user
-from feedback.auth.services import visible_units
+from feedback.auth.guards import (
+    counter_in_scope,
+    roles_required,
+    unit_in_scope,
+    user,
+    visible_unit_ids,
+    visible_units,
+)
 from feedback.qr import services as qr
 from feedback.survey import catalogue
 
@@ -22,7 +29,7 @@ def counters() -> str:
     qform = QuestionnaireForm()
     qform.questionnaire.choices = catalogue.codes()
     return render_template("admin/counters.html", unit=unit, rows=rows,
-                           units=visible_units(user()), reissue_form=ReissueForm(),
+                           units=visible_units(), reissue_form=ReissueForm(),
                            qform=qform, forms=dict(catalogue.codes()))
 
 
@@ -48,3 +55,13 @@ def questionnaire(counter_id: int) -> Response:
     else:
         flash("Mẫu phiếu không hợp lệ.", "error")
     return redirect(url_for(".counters", unit=counter.unit.code), code=303)
+
+
+@bp.get("/outbox")
+@roles_required("admin")
+def outbox() -> str:
+    """Mail that was not sent by SMTP (none configured), and the state of what was."""
+    me = user()
+    messages = mail.outbox(None if me.unit_id is None else visible_unit_ids())
+    return render_template("admin/outbox.html", messages=messages,
+                           smtp=mail.smtp_configured())

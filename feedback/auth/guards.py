@@ -6,11 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from feedback.auth.services import user_for_api_token, visible_unit_ids
+from feedback import org
+from feedback.auth.services import user_for_api_token
 from feedback.extensions import db, login_manager
 from feedback.models import Counter, Unit, User
 from feedback.models.org import UNIT_CODE
@@ -44,16 +44,40 @@ def user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
+def visible_unit_ids() -> set[int]:
+    """The current user's scope, read once per request."""
+    if "scope_ids" not in g:
+        g.scope_ids = org.scope_ids(user())
+    return g.scope_ids  # type: ignore[no-any-return]
+
+
+def visible_units() -> list[org.TreeRow]:
+    """The scope as a tree, for unit pickers."""
+    return org.tree(visible_unit_ids())
+
+
+def home_unit() -> Unit | None:
+    """The user's own unit; for an installation admin, the first top-level unit (None
+    while the installation has no unit yet)."""
+    me = user()
+    if me.unit is not None:
+        return me.unit
+    rows = org.tree(visible_unit_ids())
+    return rows[0].unit if rows else None
+
+
 def unit_in_scope(code: str | None) -> Unit:
     """The unit named by `code` if the user may see it; else 404 (never reveal it exists).
-    Without a code: the user's own unit."""
-    me = user()
+    Without a code: the user's home unit (404 while there is none)."""
     if not code:
-        return me.unit
+        unit = home_unit()
+        if unit is None:
+            abort(404)
+        return unit
     if not UNIT_CODE.match(code):
         abort(404)
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None or unit.id not in visible_unit_ids(me):
+    unit = org.find_unit(code)
+    if unit is None or unit.id not in visible_unit_ids():
         abort(404)
     return unit
 
@@ -61,7 +85,7 @@ def unit_in_scope(code: str | None) -> Unit:
 def counter_in_scope(counter_id: int) -> Counter:
     """A counter of a unit the user may see; else 404."""
     counter = db.session.get(Counter, counter_id)
-    if counter is None or counter.unit_id not in visible_unit_ids(user()):
+    if counter is None or counter.unit_id not in visible_unit_ids():
         abort(404)
     return counter
 

@@ -1,7 +1,7 @@
 """Who a staff member is and which units they may see.
 
-Scope is a unit and all its descendants; `admin` sees the whole installation. Every staff
-query filters on `visible_unit_ids`, and a unit outside it answers 404, not 403, so its
+Scope is a unit and all its descendants (`feedback.org.scope_ids`); an admin without a
+unit sees the whole installation. A unit outside the scope answers 404, not 403, so its
 existence does not leak.
 """
 
@@ -15,8 +15,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback.extensions import db, login_manager
 from feedback.links import api_token_hash, new_api_token
-from feedback.models import ApiToken, Unit, User
+from feedback.models import ApiToken, User
 from feedback.models.users import ROLES
+from feedback.org import find_unit
 
 # A hash to compare against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: dict[str, str] = {}
@@ -43,7 +44,10 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_user(email: str, password: str, role: str, unit_code: str, name: str = "") -> User:
+def create_user(email: str, password: str, role: str, unit_code: str | None,
+                name: str = "") -> User:
+    """Without a unit only an admin can be created: the installation's administrator,
+    the first account of an empty database."""
     email = email.strip().lower()
     if role not in ROLES:
         raise AuthError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
@@ -51,9 +55,11 @@ def create_user(email: str, password: str, role: str, unit_code: str, name: str 
         raise AuthError("not an e-mail address")
     if len(password) < 8:
         raise AuthError("password must have at least 8 characters")
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
+    unit = find_unit(unit_code) if unit_code else None
+    if unit_code and unit is None:
         raise AuthError(f"no unit with code {unit_code!r}")
+    if unit is None and role != "admin":
+        raise AuthError("every role but admin needs a unit (--unit CODE)")
     if db.session.scalar(select(User).where(User.email == email)):
         raise AuthError(f"a user with e-mail {email} exists")
     user = User(email=email, password_hash=hash_password(password), role=role, unit=unit,
@@ -99,32 +105,6 @@ def user_for_api_token(token: str) -> User | None:
     return row.user
 
 
-def visible_unit_ids(user: User) -> set[int]:
-    """The user's unit and every unit below it (all units for an admin)."""
-    if user.role == "admin":
-        return set(db.session.scalars(select(Unit.id)))
-    return descendant_ids(user.unit_id)
-
-
-def visible_units(user: User) -> list[Unit]:
-    ids = visible_unit_ids(user)
-    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name)))
-
-
-def descendant_ids(unit_id: int) -> set[int]:
-    rows = db.session.execute(select(Unit.id, Unit.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for r in rows:
-        children.setdefault(r.parent_id, []).append(r.id)
-    seen, stack = set(), [unit_id]
-    while stack:
-        uid = stack.pop()
-        if uid not in seen:
-            seen.add(uid)
-            stack.extend(children.get(uid, []))
-    return seen
-
-
 def install_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -132,8 +112,13 @@ def install_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        """`id:session_version`: a cookie from before a logout, a password change or a
+        disabling names an old version and loads nobody."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user

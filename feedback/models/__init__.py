@@ -1,7 +1,9 @@
 """Every table, imported here so Alembic's autogenerate and `db.create_all` see them all."""
 
+from feedback.models.ops import AuditEvent, MailMessage
 from feedback.models.org import Counter, Procedure, Unit
 from feedback.models.survey import Answer, Response
 from feedback.models.users import ApiToken, User
 
-__all__ = ["Answer", "ApiToken", "Counter", "Procedure", "Response", "Unit", "User"]
+__all__ = ["Answer", "ApiToken", "AuditEvent", "Counter", "MailMessage", "Procedure",
+           "Response", "Unit", "User"]

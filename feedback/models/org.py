@@ -23,6 +23,8 @@ class Unit(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="commune")  # province | commune
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Deactivated, never deleted: its responses and history stay readable.
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
@@ -48,6 +50,14 @@ class Counter(db.Model):  # type: ignore[name-defined,misc]
     questionnaire: Mapped[str] = mapped_column(String(20), default="short")
     # Bumped to revoke every poster printed so far; the token carries the generation.
     token_generation: Mapped[int] = mapped_column(default=1)
+    # The short code printed under the QR symbol for typing by hand (links.short_code);
+    # replaced with the generation, so an old poster's code stops working too.
+    short_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    # A form opened before an office action (revoke, change of form, deactivation) is
+    # still accepted until `grace_until`: the citizen's answers are never thrown away.
+    grace_generation: Mapped[int | None] = mapped_column()
+    grace_questionnaire: Mapped[str | None] = mapped_column(String(20))
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

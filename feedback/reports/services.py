@@ -10,17 +10,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from feedback import sipas
-from feedback.auth.services import descendant_ids
+from feedback import org, sipas
 from feedback.extensions import db
 from feedback.models import Procedure, Response, Unit
 from feedback.reports import queries
 from feedback.reports.periods import Period, last_months
 from feedback.reports.queries import Filters
-
-
-class UnknownUnit(LookupError):
-    pass
 
 
 def timezone() -> ZoneInfo:
@@ -31,18 +26,11 @@ def today() -> datetime:
     return datetime.now(timezone())
 
 
-def unit_by_code(code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise UnknownUnit(code)
-    return unit
-
-
 def filters_for(unit: Unit, period: Period, *, counter_id: int | None = None,
                 procedure_id: int | None = None, channel: str | None = None) -> Filters:
     """A parent unit's figures include all its descendants."""
     start, end = period.bounds(timezone())
-    return Filters(frozenset(descendant_ids(unit.id)), start, end, counter_id=counter_id,
+    return Filters(frozenset(org.descendant_ids(unit.id)), start, end, counter_id=counter_id,
                    procedure_id=procedure_id, channel=channel)
 
 
@@ -134,7 +122,7 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
 
 def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
     """The service index of each of the last 12 months (local calendar months)."""
-    unit_ids = frozenset(descendant_ids(unit.id))  # once, not once a month
+    unit_ids = frozenset(org.descendant_ids(unit.id))  # once, not once a month
     out = []
     for period in last_months(last_day, months):
         counts, resp = _counts(Filters(unit_ids, *period.bounds(timezone())))

@@ -14,8 +14,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from feedback.auth.guards import roles_required, unit_in_scope, user
-from feedback.auth.services import visible_units
+from feedback.auth.guards import roles_required, unit_in_scope, visible_units
 from feedback.errors import render_error
 from feedback.models import Unit
 from feedback.models.survey import CHANNELS
@@ -57,7 +56,7 @@ def dashboard() -> str:
     result = services.satisfaction(unit, period, comments=10)
     return render_template(
         "reports/dashboard.html", unit=unit, period=period, error=error, r=result,
-        units=visible_units(user()), trend_to=period.last.isoformat(),
+        units=visible_units(), trend_to=period.last.isoformat(),
     )
 
 
@@ -93,8 +92,8 @@ def responses() -> str:
     f = _list_filters(unit, period)
     page = max(1, _int_arg("page") or 1)
     rows, total = queries.responses_page(f, page)
-    units = visible_units(user())
-    counters = [c for u in units if u.id in f.unit_ids for c in u.counters]
+    units = visible_units()
+    counters = [c for r in units if r.unit.id in f.unit_ids for c in r.unit.counters]
     # Only the known filters travel in the page and export links.
     link_args = {k: v for k in FILTER_ARGS if (v := request.args.get(k))}
     return render_template(

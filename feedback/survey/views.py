@@ -20,8 +20,7 @@ from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from feedback import links
-from feedback.auth.guards import roles_required, user
-from feedback.auth.services import visible_unit_ids
+from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
 from feedback.survey import answers, catalogue, services
@@ -185,7 +184,7 @@ def _today() -> date:
 
 
 def _paper_setup(form: PaperForm) -> tuple[Counter | None, Questionnaire]:
-    counters = services.counters_for(visible_unit_ids(user()))
+    counters = services.counters_for(visible_unit_ids())
     form.counter.choices = [(str(c.id), f"{c.unit.name} — {c.name}") for c in counters]
     form.questionnaire.choices = [(code, title) for code, title in catalogue.codes()
                                   if code != "sat3"]  # one tap is for tablets, not paper

@@ -1,0 +1,104 @@
+"""The unit tree: one home for "find a unit by its code" and "this unit and everything
+below it", used by auth, survey, reports and admin alike.
+
+Descendants come from one recursive CTE, so a staff request reads only the part of the
+tree it needs instead of the whole `unit` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from feedback.extensions import db
+from feedback.models import Unit, User
+
+KINDS = ("province", "commune")
+
+
+class UnknownUnit(LookupError):
+    """No unit has this code."""
+
+
+def unit_by_code(code: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+    if unit is None:
+        raise UnknownUnit(f"no unit with code {code!r}")
+    return unit
+
+
+def find_unit(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+
+
+def descendant_ids(root_ids: int | Iterable[int]) -> set[int]:
+    """The given units and every unit below them, in one query."""
+    roots = [root_ids] if isinstance(root_ids, int) else list(root_ids)
+    if not roots:
+        return set()
+    tree = (select(Unit.id.label("id")).where(Unit.id.in_(roots))
+            .cte("tree", recursive=True))
+    child = db.aliased(Unit)
+    tree = tree.union(select(child.id).join(tree, child.parent_id == tree.c.id))
+    return set(db.session.scalars(select(tree.c.id)))
+
+
+def scope_ids(user: User) -> set[int]:
+    """The units a staff member may see: their unit and its descendants; an installation
+    administrator (an admin with no unit) sees every unit."""
+    if user.unit_id is None:
+        return set(db.session.scalars(select(Unit.id))) if user.role == "admin" else set()
+    return descendant_ids(user.unit_id)
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """Parent, grandparent, ... (loops are refused on write, the bound is a safety net)."""
+    out: list[Unit] = []
+    parent = unit.parent
+    while parent is not None and len(out) < 64:
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    unit: Unit
+    depth: int
+
+
+def tree(unit_ids: Iterable[int], *, include_inactive: bool = True) -> list[TreeRow]:
+    """The units given, depth first (a province, then its communes), names sorted; a unit
+    whose parent is not among them is a root of the listing."""
+    ids = set(unit_ids)
+    if not ids:
+        return []
+    stmt = select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name)
+    if not include_inactive:
+        stmt = stmt.where(Unit.active.is_(True))
+    units = list(db.session.scalars(stmt))
+    present = {u.id for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for u in units:
+        parent = u.parent_id if u.parent_id in present else None
+        children.setdefault(parent, []).append(u)
+    out: list[TreeRow] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for u in children.get(parent, []):
+            out.append(TreeRow(u, depth))
+            walk(u.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def unit_choices(unit_ids: Iterable[int]) -> list[tuple[str, str]]:
+    """(code, label) for a select box, indented to show the tree."""
+    return [(r.unit.code, "\u2003" * r.depth + r.unit.name + ("" if r.unit.active
+                                                               else " (ngừng hoạt động)"))
+            for r in tree(unit_ids)]
+
+
