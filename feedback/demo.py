@@ -18,6 +18,7 @@ from feedback import links
 from feedback.auth.services import hash_password
 from feedback.extensions import db
 from feedback.models import Answer, Counter, Procedure, Response, Unit, User
+from feedback.org import find_unit
 from feedback.reports.periods import last_months
 from feedback.survey import catalogue
 
@@ -97,8 +98,10 @@ class DemoResult:
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
-    """(e-mail, role, unit) of every demo account; the password is DEMO_PASSWORD."""
-    logins = [("admin@demo.feedback.vn", "admin", "thanh-hoa"),
+    """(e-mail, role, unit) of every demo account; the password is DEMO_PASSWORD. An empty
+    unit is the installation's administrator, who sees every province."""
+    logins = [("admin@demo.feedback.vn", "admin", ""),  # the installation's administrator
+              ("admin.thanh-hoa@demo.feedback.vn", "admin", "thanh-hoa"),
               ("viewer.thanh-hoa@demo.feedback.vn", "viewer", "thanh-hoa")]
     for code, _, _, _ in COMMUNES:
         logins.append((f"leader.{code}@demo.feedback.vn", "leader", code))
@@ -113,7 +116,7 @@ def _answer(rng: random.Random, p: float) -> int:
 
 
 def load(seed: int = 2026, per_month: tuple[int, int] = (35, 60)) -> DemoResult:
-    if db.session.scalar(select(Unit).where(Unit.code == COMMUNES[0][0])) is not None:
+    if find_unit(COMMUNES[0][0]) is not None:
         return DemoResult(False, 0, demo_logins())
     rng = random.Random(seed)
     provinces = {code: Unit(code=code, name=name, kind="province") for code, name in PROVINCES}
@@ -132,7 +135,7 @@ def load(seed: int = 2026, per_month: tuple[int, int] = (35, 60)) -> DemoResult:
     users = {}
     for email, role, unit_code in demo_logins():
         users[email] = User(email=email, password_hash=password, role=role,
-                            unit=all_units[unit_code], name=email.split("@")[0])
+                            unit=all_units.get(unit_code), name=email.split("@")[0])
     db.session.add_all(users.values())
     db.session.flush()
 
@@ -179,7 +182,8 @@ def load(seed: int = 2026, per_month: tuple[int, int] = (35, 60)) -> DemoResult:
                     "channel": "paper" if paper else "qr",
                     "dossier_hash": (links.dossier_hash(secret, f"{code}-{total:06d}")
                                      if rng.random() < 0.4 else None),
-                    "age_band": rng.choice([None, "18-25", "25-34", "35-49", "50-60", "60+"]),
+                    "age_band": rng.choice(
+                        [None, "under18", "18-24", "25-34", "35-49", "50-59", "60+"]),
                     "respondent_type": rng.choice([None, "person", "person", "business"])
                     if "respondent_type" in q.profile else None,
                     "comment": rng.choice(COMMENTS) if rng.random() < 0.12 else None,

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
+from feedback.links import new_short_code
 from feedback.models.timestamps import UTCDateTime, utcnow
 
 #: Unit codes travel in URLs and file names: plain lowercase ASCII, digits and dashes.
@@ -52,7 +53,8 @@ class Counter(db.Model):  # type: ignore[name-defined,misc]
     token_generation: Mapped[int] = mapped_column(default=1)
     # The short code printed under the QR symbol for typing by hand (links.short_code);
     # replaced with the generation, so an old poster's code stops working too.
-    short_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    short_code: Mapped[str | None] = mapped_column(String(12), unique=True,
+                                                   default=new_short_code)
     # A form opened before an office action (revoke, change of form, deactivation) is
     # still accepted until `grace_until`: the citizen's answers are never thrown away.
     grace_generation: Mapped[int | None] = mapped_column()

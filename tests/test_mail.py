@@ -1,0 +1,141 @@
+"""Mail through a real SMTP server on loopback (aiosmtpd), and the outbox without one."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from feedback import mail
+from feedback.extensions import db
+from feedback.models import MailMessage
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse:
+            return "451 Try again later"
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS",
+                                         "SMTP_FROM")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False,
+                      SMTP_FROM="gopy@xa.example.vn")
+    try:
+        yield inbox
+    finally:
+        app.config.update(saved)
+        controller.stop()
+
+
+def _subject(raw: bytes) -> str:
+    return str(make_header(decode_header(message_from_bytes(raw)["Subject"])))
+
+
+def test_sent_after_commit_through_smtp(app, ctx, smtp) -> None:
+    assert mail.queue("t:1", "lanh.dao@xa.example.vn", "Cảnh báo: phiếu có phản ánh",
+                      "Nội dung có dấu tiếng Việt.")
+    db.session.commit()
+    assert mail.deliver_pending() == 1
+    assert len(smtp.messages) == 1
+    sender, rcpts, raw = smtp.messages[0]
+    assert sender == "gopy@xa.example.vn" and rcpts == ["lanh.dao@xa.example.vn"]
+    assert _subject(raw) == "Cảnh báo: phiếu có phản ánh"
+    body = message_from_bytes(raw).get_payload(decode=True).decode("utf-8")
+    assert "Nội dung có dấu tiếng Việt." in body
+    row = db.session.scalar(select(MailMessage))
+    assert row.state == "sent" and row.sent_at is not None
+
+
+def test_the_same_key_is_never_sent_twice(app, ctx, smtp) -> None:
+    assert mail.queue("alert:response:7:a@x.vn", "a@x.vn", "S", "B")
+    assert not mail.queue("alert:response:7:a@x.vn", "a@x.vn", "S", "B")
+    db.session.commit()
+    assert not mail.queue("alert:response:7:a@x.vn", "a@x.vn", "S", "B")
+    db.session.commit()
+    mail.deliver_pending()
+    mail.deliver_pending()
+    assert len(smtp.messages) == 1
+    assert db.session.scalar(select(func.count(MailMessage.id))) == 1
+
+
+def test_a_refused_message_stays_pending_and_is_retried(app, ctx, smtp) -> None:
+    smtp.refuse = True
+    mail.queue("t:retry", "a@x.vn", "S", "B")
+    db.session.commit()
+    assert mail.deliver_pending() == 0
+    row = db.session.scalar(select(MailMessage))
+    assert row.state == "pending" and row.attempts == 1 and "451" in (row.last_error or "")
+    smtp.refuse = False
+    assert mail.deliver_pending() == 1
+    assert len(smtp.messages) == 1
+    db.session.refresh(row)
+    assert row.state == "sent" and row.last_error is None
+
+
+def test_gives_up_after_max_attempts(app, ctx, smtp) -> None:
+    smtp.refuse = True
+    mail.queue("t:fail", "a@x.vn", "S", "B")
+    db.session.commit()
+    for _ in range(mail.MAX_ATTEMPTS + 2):
+        mail.deliver_pending()
+    row = db.session.scalar(select(MailMessage))
+    assert row.state == "failed" and row.attempts == mail.MAX_ATTEMPTS
+
+
+def test_without_smtp_messages_wait_in_the_outbox(app, ctx) -> None:
+    assert not mail.smtp_configured()
+    mail.queue("t:outbox", "a@x.vn", "Đặt lại mật khẩu", "Liên kết: ...")
+    db.session.commit()
+    assert mail.deliver_pending() == 0
+    row = db.session.scalar(select(MailMessage))
+    assert row.state == "outbox"
+
+
+def test_outbox_page_is_for_admins_of_the_unit(app, client, login, world) -> None:
+    with app.app_context():
+        mail.queue("t:mine", "a@x.vn", "Thư của xã A1", "B", unit_id=world.commune.id)
+        mail.queue("t:theirs", "b@x.vn", "Thư của xã B1", "B", unit_id=world.stranger.id)
+        db.session.commit()
+    login(world.officer)
+    assert client.get("/staff/outbox").status_code == 403
+    client.post("/logout", data={})
+    login(world.admin)  # admin of province A: sees its subtree's mail only
+    page = client.get("/staff/outbox").get_data(as_text=True)
+    assert "Thư của xã A1" in page and "Thư của xã B1" not in page
+    assert "FEEDBACK_SMTP_HOST" in page
+
+
+def test_mail_cli(app, runner, smtp) -> None:
+    with app.app_context():
+        mail.queue("t:cli", "a@x.vn", "Qua dòng lệnh", "B")
+        db.session.commit()
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 message(s)." in result.output and len(smtp.messages) == 1
+    listing = runner.invoke(args=["mail", "outbox", "--json"])
+    assert '"state": "sent"' in listing.output
