@@ -16,7 +16,7 @@ def test_units_import_and_list(runner, tmp_path) -> None:
     result = runner.invoke(args=["units", "import", str(csv_file)])
     assert result.exit_code == 0 and "2 created" in result.output
     again = runner.invoke(args=["units", "import", str(csv_file)])
-    assert "0 created, 2 updated" in again.output
+    assert "0 created, 0 updated, 2 unchanged" in again.output
     listed = json.loads(runner.invoke(args=["units", "list", "--json"]).output)
     assert {"code": "xa-1", "name": "Xã Một", "kind": "commune", "parent": "tinh-1"} in listed
 

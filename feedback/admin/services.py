@@ -1,120 +1,294 @@
-"""Units, counters and procedures: CSV imports and listings used by the CLI."""
+"""Units: the tree, changed from the pages or imported from a file (one parser,
+`feedback.admin.imports`), plus the shared pieces of the settings services (refusals,
+the audit line, the actor's scope) and the counter look-ups the CLI uses. Procedures live
+in `feedback.admin.procedures`.
+
+Each use case is one transaction and writes an `AuditEvent` beside the change. Refusals
+are `Refused` (a ValueError) carrying a message key: the pages show the Vietnamese text,
+the CLI the English one. The tree rules themselves are pure (`feedback.admin.unit_rules`).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from feedback.admin import import_plans, imports
+from feedback.admin.import_plans import Plan, UnitState
+from feedback.admin.imports import MESSAGES, ImportRefused
+from feedback.admin.unit_rules import (
+    INSTALLATION,
+    N_,
+    Actor,
+    Node,
+    actor_problems,
+    deactivation_problems,
+    placement_problems,
+)
 from feedback.extensions import db
-from feedback.models import Counter, Procedure, Unit
+from feedback.models import AuditEvent, Counter, Procedure, Response, Unit, User
 from feedback.models.org import UNIT_CODE
-from feedback.org import unit_by_code
+from feedback.org import descendant_ids, unit_by_code
 
-UNIT_COLUMNS = ("code", "name", "parent_code", "kind")
-PROCEDURE_COLUMNS = ("unit_code", "code", "name", "field")
+__all__ = ["ImportRefused", "Refused"]
+
+PROCEDURE_MESSAGES: dict[str, tuple[str, str]] = {
+    "procedure_code_taken": (N_("Đơn vị này đã có thủ tục mã %(code)s."),
+                             "the unit already has a procedure with code %(code)s"),
+    "procedure_needs_commune": (N_("Thủ tục thuộc về xã/phường, không thuộc tỉnh."),
+                                "procedures belong to a commune, not a province"),
+    "plan_changed": (N_("Dữ liệu đã thay đổi kể từ lúc xem trước. Xin xem lại bản xem trước "
+                        "rồi bấm Áp dụng lần nữa."),
+                     "the data changed since the preview; preview again"),
+}
 
 
-class CsvImportError(ValueError):
-    """A CSV row is wrong; nothing from the file was stored."""
+class Refused(ValueError):
+    """A change the rules refuse; nothing was stored. `str()` is English (CLI); the pages
+    translate `template` (Vietnamese source) with `params`."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+        super().__init__(_messages()[key][1] % params)
+
+    @property
+    def template(self) -> str:
+        return _messages()[self.key][0]
+
+
+def _messages() -> dict[str, tuple[str, str]]:
+    return {**MESSAGES, **PROCEDURE_MESSAGES}
 
 
 @dataclass(frozen=True)
 class ImportResult:
     created: int
     updated: int
+    unchanged: int = 0
 
 
-def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = set(reader.fieldnames or ())
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise CsvImportError(
-            f"missing column(s): {', '.join(missing)}; expected {', '.join(columns)}")
-    rows = []
-    for line, row in enumerate(reader, start=2):
-        clean = {k: (row.get(k) or "").strip() for k in columns}
-        for col in required:
-            if not clean[col]:
-                raise CsvImportError(f"line {line}: empty {col}")
-        rows.append(clean)
-    return rows
+def audit(actor: User | None, unit_id: int | None, action: str, target: str,
+          detail: str = "") -> None:
+    """One line of the append-only history, in the caller's transaction. No actor: the
+    command line (someone with the server's shell)."""
+    db.session.add(AuditEvent(actor_id=actor.id if actor else None, unit_id=unit_id,
+                              action=action, target=target[:200], detail=detail))
 
 
-def import_units(text: str) -> ImportResult:
-    """Upsert units by code; parents may appear later in the same file."""
-    rows = _rows(text, UNIT_COLUMNS, ("code", "name"))
-    for row in rows:
-        if not UNIT_CODE.match(row["code"]):
-            raise CsvImportError(f"unit {row['code']!r}: a code is 1–40 of a-z, 0-9 and '-'")
-        if (row["kind"] or "commune") not in ("province", "commune"):
-            raise CsvImportError(f"unit {row['code']}: kind must be province or commune")
-    existing = {u.code: u for u in db.session.scalars(select(Unit))}
-    created = updated = 0
-    for row in rows:
-        kind = row["kind"] or "commune"
-        unit = existing.get(row["code"])
-        if unit is None:
-            unit = Unit(code=row["code"], name=row["name"], kind=kind)
-            db.session.add(unit)
-            existing[unit.code] = unit
-            created += 1
-        else:
-            unit.name, unit.kind = row["name"], kind
-            updated += 1
-    for row in rows:
-        if row["parent_code"]:
-            parent = existing.get(row["parent_code"])
-            if parent is None or parent.code == row["code"]:
-                db.session.rollback()
-                raise CsvImportError(f"unit {row['code']}: unknown parent {row['parent_code']}")
-            existing[row["code"]].parent = parent
-    for unit in existing.values():
-        if _in_a_loop(unit):
-            db.session.rollback()
-            raise CsvImportError(f"unit {unit.code}: its parents lead back to itself")
+def actor_for(user: User | None) -> Actor:
+    """The rules' view of a staff member: None (the CLI) and an admin without a unit act
+    for the whole installation; anyone else within their unit's subtree."""
+    if user is None or user.unit_id is None:
+        return INSTALLATION
+    ids = descendant_ids(user.unit_id)
+    codes = frozenset(db.session.scalars(select(Unit.code).where(Unit.id.in_(ids))))
+    return Actor(scope=codes, home=user.unit.code if user.unit else None)
+
+
+# ---------------------------------------------------------------- the tree and its counts
+
+@dataclass(frozen=True)
+class UnitCounts:
+    counters: int = 0
+    procedures: int = 0
+    staff: int = 0
+    responses: int = 0
+
+
+def unit_counts(unit_ids: Iterable[int], month: tuple[datetime, datetime]
+                ) -> dict[int, UnitCounts]:
+    """Active counters, active procedures, active staff and this month's responses of each
+    unit: four grouped queries, whatever the number of units."""
+    ids = list(unit_ids)
+    if not ids:
+        return {}
+
+    def grouped(column: Any, *where: Any) -> dict[int, int]:
+        stmt = (select(column, func.count()).where(column.in_(ids), *where)
+                .group_by(column))
+        return {k: n for k, n in db.session.execute(stmt)}
+
+    counters = grouped(Counter.unit_id, Counter.active.is_(True))
+    procedures = grouped(Procedure.unit_id, Procedure.active.is_(True))
+    staff = grouped(User.unit_id, User.active.is_(True))
+    start, end = month
+    responses = grouped(Response.unit_id, Response.created_at >= start,
+                        Response.created_at < end)
+    return {i: UnitCounts(counters.get(i, 0), procedures.get(i, 0), staff.get(i, 0),
+                          responses.get(i, 0)) for i in ids}
+
+
+def history(unit: Unit, limit: int = 20) -> list[tuple[AuditEvent, str]]:
+    """The unit's latest recorded changes with who made them ("" for the command line)."""
+    stmt = (select(AuditEvent, User.email).outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.unit_id == unit.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return [(event, email or "") for event, email in db.session.execute(stmt)]
+
+
+def _node(unit: Unit) -> Node:
+    return Node(unit.code, unit.kind, unit.parent.code if unit.parent else None, unit.active)
+
+
+def _check(problems: list[str], **params: Any) -> None:
+    if problems:
+        raise Refused(problems[0], **params)
+
+
+def _parent(code: str | None, actor: Actor) -> Unit | None:
+    """The parent named on a form; one outside the actor's scope is "unknown"."""
+    if not code:
+        return None
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or not actor.sees(unit.code):
+        raise Refused("parent_out_of_scope", parent=code)
+    return unit
+
+
+def create_unit(actor_user: User | None, code: str, name: str, kind: str,
+                parent_code: str | None) -> Unit:
+    code, name = code.strip(), name.strip()
+    limit = imports.column_limit(Unit, "code") or 40
+    if not UNIT_CODE.match(code) or len(code) > limit:
+        raise Refused("bad_code", code=code)
+    if not name:
+        raise Refused("empty_value", column="name")
+    name_limit = imports.column_limit(Unit, "name") or 200
+    if len(name) > name_limit:
+        raise Refused("too_long", length=len(name), limit=name_limit, column="name")
+    actor = actor_for(actor_user)
+    parent = _parent(parent_code, actor)
+    node = Node(code, kind, parent.code if parent else None)
+    _check(actor_problems(actor, node, existing=None), parent=parent_code or "")
+    _check(placement_problems(node, None if parent is None else _node(parent)),
+           kind=kind, parent=parent_code or "", code=code)
+    if db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        raise Refused("code_taken", code=code)
+    unit = Unit(code=code, name=name, kind=kind, parent=parent)
+    db.session.add(unit)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Refused("code_taken", code=code) from None
+    audit(actor_user, unit.id, "unit.create", code,
+          f"{name} ({kind}, cấp trên: {parent.code if parent else '—'})")
     db.session.commit()
-    return ImportResult(created, updated)
+    return unit
 
 
-def _in_a_loop(unit: Unit) -> bool:
-    """A loop would put a province under its own commune and widen everyone's scope."""
-    seen = {unit.code}
-    parent = unit.parent
-    while parent is not None:
-        if parent.code in seen:
-            return True
-        seen.add(parent.code)
-        parent = parent.parent
-    return False
+def update_unit(actor_user: User | None, unit: Unit, name: str, parent_code: str | None
+                ) -> Unit:
+    """Rename and/or move. Moving re-checks the tree rules and the actor's scope."""
+    name = name.strip()
+    if not name:
+        raise Refused("empty_value", column="name")
+    name_limit = imports.column_limit(Unit, "name") or 200
+    if len(name) > name_limit:
+        raise Refused("too_long", length=len(name), limit=name_limit, column="name")
+    actor = actor_for(actor_user)
+    before = _node(unit)
+    new_parent_code = parent_code or None
+    changes = []
+    if new_parent_code != before.parent:
+        parent = _parent(new_parent_code, actor)
+        node = Node(unit.code, unit.kind, new_parent_code, unit.active)
+        _check(actor_problems(actor, node, existing=before), parent=new_parent_code or "")
+        if parent is not None and (parent.id == unit.id
+                                   or parent.id in descendant_ids(unit.id)):
+            raise Refused("loop", code=unit.code)
+        _check(placement_problems(node, None if parent is None else _node(parent),
+                                  has_children=bool(unit.children)),
+               kind=unit.kind, parent=new_parent_code or "", code=unit.code)
+        changes.append(f"cấp trên: {before.parent or '—'} → {new_parent_code or '—'}")
+        unit.parent = parent
+    if name != unit.name:
+        changes.append(f"tên: {unit.name} → {name}")
+        unit.name = name
+    if changes:
+        audit(actor_user, unit.id, "unit.update", unit.code, "; ".join(changes))
+        db.session.commit()
+    return unit
 
 
-def import_procedures(text: str) -> ImportResult:
-    rows = _rows(text, PROCEDURE_COLUMNS, ("unit_code", "code", "name"))
+def set_unit_active(actor_user: User | None, unit: Unit, active: bool) -> Unit:
+    """Deactivate or reactivate; nothing is deleted, so responses and history stay."""
+    actor = actor_for(actor_user)
+    if unit.active == active:
+        return unit
+    if active:
+        if unit.parent is not None and not unit.parent.active:
+            raise Refused("parent_inactive", parent=unit.parent.code)
+    else:
+        live = sum(1 for child in unit.children if child.active)
+        counters = sum(1 for counter in unit.counters if counter.active)
+        problems = deactivation_problems(actor, _node(unit), live, counters)
+        _check(problems, count=live if problems[:1] == ["active_children"] else counters)
+    unit.active = active
+    audit(actor_user, unit.id, "unit.reactivate" if active else "unit.deactivate", unit.code)
+    db.session.commit()
+    return unit
+
+
+# ---------------------------------------------------------------- unit import
+
+def _unit_states() -> dict[str, UnitState]:
+    parent = db.aliased(Unit)
+    stmt = (select(Unit.code, Unit.name, Unit.kind, parent.code, Unit.active)
+            .outerjoin(parent, parent.id == Unit.parent_id))
+    return {c: UnitState(c, n, k, p, a) for c, n, k, p, a in db.session.execute(stmt)}
+
+
+def plan_unit_import(content: bytes, filename: str, actor_user: User | None = None) -> Plan:
+    """What the file would change, checked against the tree as it is now; writes nothing."""
+    return import_plans.plan_units(content, filename, _unit_states(), actor_for(actor_user))
+
+
+def apply_unit_import(plan: Plan, actor_user: User | None = None) -> ImportResult:
+    """Apply a clean plan in one transaction (parents first, so a file may list a commune
+    before its province)."""
+    if not plan.ok:
+        raise ImportRefused(plan.issues)
     units = {u.code: u for u in db.session.scalars(select(Unit))}
-    existing = {(p.unit_id, p.code): p for p in db.session.scalars(select(Procedure))}
-    created = updated = 0
-    for row in rows:
-        unit = units.get(row["unit_code"])
-        if unit is None:
-            db.session.rollback()
-            raise CsvImportError(f"procedure {row['code']}: unknown unit {row['unit_code']}")
-        proc = existing.get((unit.id, row["code"]))
-        if proc is None:
-            proc = Procedure(unit_id=unit.id, code=row["code"], name=row["name"],
-                             field=row["field"])
-            db.session.add(proc)
-            existing[(unit.id, row["code"])] = proc
-            created += 1
-        else:
-            proc.name, proc.field, proc.active = row["name"], row["field"], True
-            updated += 1
+    for row in plan.rows:
+        if row.action == "create":
+            unit = Unit(code=row.key, name=row.values["name"], kind=row.values["kind"])
+            db.session.add(unit)
+            units[row.key] = unit
+    for row in plan.rows:
+        if row.action == "unchanged":
+            continue
+        unit = units[row.key]
+        unit.name, unit.kind = row.values["name"], row.values["kind"]
+        unit.parent = units[row.values["parent_code"]] if row.values["parent_code"] else None
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Refused("plan_changed") from None
+    for row in plan.rows:
+        if row.action == "create":
+            audit(actor_user, units[row.key].id, "unit.import", row.key,
+                  f"tạo mới: {row.values['name']} ({row.values['kind']})")
+        elif row.action == "update":
+            audit(actor_user, units[row.key].id, "unit.import", row.key,
+                  "; ".join(f"{c}: {a or '—'} → {b or '—'}" for c, a, b in row.changes))
     db.session.commit()
-    return ImportResult(created, updated)
+    return ImportResult(plan.created, plan.updated, plan.unchanged)
 
+
+def import_units(content: bytes, filename: str = "units.csv",
+                 actor_user: User | None = None) -> ImportResult:
+    """Parse and apply: all or nothing (the CLI's `feedback units import`)."""
+    return apply_unit_import(plan_unit_import(content, filename, actor_user), actor_user)
+
+
+# ---------------------------------------------------------------- look-ups for the CLI
 
 def all_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.code)))
