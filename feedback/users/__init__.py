@@ -1,0 +1,1 @@
+"""Staff accounts: the admins' users pages, everyone's own account page."""
