@@ -61,6 +61,7 @@ _INSTRUCTIONS = (
     "3. Bấm «Gửi đánh giá». Không cần ghi họ tên hay số điện thoại.",
 )
 _FALLBACK_LEAD = "Nếu không quét được mã, hãy mở địa chỉ:"
+_CODE_PT = 30.0
 _FOOTER = "Ý kiến của ông/bà giúp chúng tôi phục vụ tốt hơn."
 
 # Fixed so that the same posters always produce the same bytes (cacheable, testable).
@@ -114,6 +115,20 @@ class Poster:
     counter_name: str
     url: str
     title: str = "Đánh giá mức độ hài lòng"
+    #: The counter's typed code, formatted (``ABC-2DEF``). When given, the poster prints it
+    #: under the symbol instead of the long link: seven characters are easy to type.
+    short_code: str = ""
+    #: Where to type it: the site's address without scheme (``gopy.xa.gov.vn``).
+    site: str = ""
+
+    @property
+    def fallback_lead(self) -> str:
+        """The sentence above the typed fallback (code, or URL when there is no code)."""
+        if not self.short_code:
+            return _FALLBACK_LEAD
+        if not self.site:
+            return "Nếu không quét được mã, hãy nhập mã quầy:"
+        return f"Nếu không quét được mã, mở {self.site} và nhập mã quầy:"
 
 
 @functools.cache
@@ -213,14 +228,24 @@ def _url_font(pdf: FPDF, url: str) -> tuple[float, WrapMode]:
     return 7.0, WrapMode.CHAR
 
 
-def _bottom_block_height(pdf: FPDF, url: str) -> float:
-    """Height of instructions + fallback URL, so the QR code can take what is left."""
+def _fallback_text(pdf: FPDF, poster: Poster) -> tuple[str, float, WrapMode]:
+    """What is typed by hand (the short code, else the URL), its font size and wrapping;
+    leaves the monospace font set."""
+    if poster.short_code:
+        pdf.set_font("DejaVuMono", "B", _CODE_PT)
+        return poster.short_code, _CODE_PT, WrapMode.WORD
+    size, wrap = _url_font(pdf, poster.url)
+    return poster.url, size, wrap
+
+
+def _bottom_block_height(pdf: FPDF, poster: Poster) -> float:
+    """Height of instructions + typed fallback, so the QR code can take what is left."""
     pdf.set_font("DejaVu", "", _INSTR_PT)
     instructions = sum(_lines(pdf, line, _INSTR_LINE_H) for line in _INSTRUCTIONS)
     pdf.set_font("DejaVu", "", _LEAD_PT)
-    lead = _lines(pdf, _FALLBACK_LEAD, _LEAD_PT * 0.45)
-    size, wrap = _url_font(pdf, url)
-    url_lines = _lines(pdf, url, size * 0.5, wrap, _URL_W)
+    lead = _lines(pdf, poster.fallback_lead, _LEAD_PT * 0.45)
+    text, size, wrap = _fallback_text(pdf, poster)
+    url_lines = _lines(pdf, text, size * 0.5, wrap, _URL_W)
     return (
         instructions * _INSTR_LINE_H
         + _INSTR_GAP
@@ -236,12 +261,14 @@ def _nfc(text: str) -> str:
 
 
 def _draw_poster(pdf: FPDF, poster: Poster) -> None:
-    """Lay out one poster page: header, QR code, instructions, fallback URL, footer."""
+    """Lay out one poster page: header, QR code, instructions, typed fallback, footer."""
     poster = Poster(
         unit_name=_nfc(poster.unit_name),
         counter_name=_nfc(poster.counter_name),
         url=poster.url,
         title=_nfc(poster.title),
+        short_code=poster.short_code,
+        site=poster.site,
     )
     pdf.add_page()
 
@@ -273,7 +300,7 @@ def _draw_poster(pdf: FPDF, poster: Poster) -> None:
     # The text block sits just above the footer; the QR code is as large as the
     # gap between title and text allows (within bounds) and centred in that gap.
     footer_y = _PAGE_H - _MARGIN_BOTTOM - _FOOTER_H
-    text_top = footer_y - _FOOTER_GAP - _bottom_block_height(pdf, poster.url)
+    text_top = footer_y - _FOOTER_GAP - _bottom_block_height(pdf, poster)
     gap_top = pdf.get_y()
     free = text_top - gap_top
     qr_mm = max(_QR_MIN_MM, min(_QR_MAX_MM, free - 2 * _QR_MIN_GAP))
@@ -292,15 +319,15 @@ def _draw_poster(pdf: FPDF, poster: Poster) -> None:
         pdf.multi_cell(block_w, _INSTR_LINE_H, line, align=Align.L, new_x=XPos.LMARGIN)
     pdf.set_y(pdf.get_y() + _INSTR_GAP)
 
-    pdf.set_text_color(*_MUTED)
-    _centred_block(pdf, _FALLBACK_LEAD, _LEAD_PT, gap=1)
-    pdf.set_text_color(*_INK)
-    size, wrap = _url_font(pdf, poster.url)
+    pdf.set_text_color(*(_INK if poster.short_code else _MUTED))
+    _centred_block(pdf, poster.fallback_lead, _LEAD_PT, gap=1)
+    pdf.set_text_color(*(_ACCENT if poster.short_code else _INK))
+    text, size, wrap = _fallback_text(pdf, poster)
     pdf.set_x(_URL_MARGIN_X)
     pdf.multi_cell(
         _URL_W,
         size * 0.5,
-        poster.url,
+        text,
         align=Align.C,
         wrapmode=wrap,
         new_x=XPos.LMARGIN,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response
+from flask import Blueprint, make_response, render_template
 from werkzeug.wrappers import Response
 
-from feedback.auth.guards import counter_in_scope, roles_required, unit_in_scope
+from feedback.auth.guards import (
+    counter_in_scope,
+    roles_required,
+    unit_in_scope,
+    visible_unit_ids,
+)
 from feedback.qr import services
 
 bp = Blueprint("qr", __name__, url_prefix="/staff")
@@ -44,9 +49,14 @@ def counter_poster(counter_id: int) -> Response:
 
 @bp.get("/units/<code>/posters.pdf")
 @roles_required()
-def unit_posters(code: str) -> Response:
+def unit_posters(code: str) -> Response | tuple[str, int]:
+    """Every active counter's poster in one PDF. A unit without counters (a province: its
+    communes have them) gets a page saying where the posters are, not a bare 404."""
     unit = unit_in_scope(code)
     counters = services.unit_counters(unit)
     if not counters:
-        abort(404)
+        scope = visible_unit_ids()
+        communes = [(u, n) for u, n in services.communes_with_counters(unit) if u.id in scope]
+        return render_template("admin/counters_no_posters.html", unit=unit,
+                               communes=communes), 404
     return _file(services.posters_pdf(counters), "application/pdf", f"poster-{unit.code}.pdf")

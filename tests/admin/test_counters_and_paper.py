@@ -90,3 +90,10 @@ def test_paper_entry_rejects_other_units_and_future_dates(app, client, world, lo
     assert ancient.status_code == 422 and "đã báo cáo" in ancient.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Response)).all() == []
+
+
+def test_head_on_the_paper_form_is_a_get(client, world, login) -> None:
+    login(world.officer)
+    resp = client.head("/staff/paper")
+    assert resp.status_code == 200
+    assert resp.data == b""

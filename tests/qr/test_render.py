@@ -224,3 +224,42 @@ def test_poster_is_frozen_with_default_title() -> None:
     assert poster.title == "Đánh giá mức độ hài lòng"
     with pytest.raises(AttributeError):
         poster.url = "http://evil.example/"  # type: ignore[misc]
+
+
+# --- The typed fallback: a short counter code instead of the long link --------------------
+
+CODED = [
+    Poster("Xã Hoằng Ngọc", "Quầy số 1 — Tư pháp", SHORT_URL, short_code="ABC-2DEF",
+           site="127.0.0.1:5000"),
+    Poster("Xã Hoằng Ngọc", "Quầy số 3 — Đất đai", LONG_URL, short_code="XYZ-9KMN",
+           site="dichvucong.hoangngoc.hoanghoa.thanhhoa.gov.vn/gop-y"),
+]
+
+
+@pytest.mark.parametrize("poster", CODED)
+def test_poster_prints_the_short_code_instead_of_the_link(poster: Poster) -> None:
+    doc = pdfium.PdfDocument(posters_pdf([poster]))
+    try:
+        page = doc[0]
+        text = page.get_textpage().get_text_range()
+        image = page.render(scale=DPI / 72).to_pil()
+    finally:
+        doc.close()
+    flat = " ".join(text.split())
+    assert f"Nếu không quét được mã, mở {poster.site} và nhập mã quầy:" in flat
+    assert poster.short_code in text
+    assert poster.url not in _squash(text)  # the long token is not printed any more
+    assert "hãy mở địa chỉ" not in flat
+    codes = _decode(image)
+    assert [c.text for c in codes] == [poster.url]  # the symbol still carries the link
+    pos = codes[0].position
+    width_cm = math.hypot(pos.top_right.x - pos.top_left.x,
+                          pos.top_right.y - pos.top_left.y) / DPI * 2.54
+    assert width_cm >= MIN_QR_CM
+
+
+def test_fallback_lead_without_a_site() -> None:
+    assert Poster("Xã A", "Quầy 1", SHORT_URL, short_code="ABC-2DEF").fallback_lead == (
+        "Nếu không quét được mã, hãy nhập mã quầy:")
+    assert Poster("Xã A", "Quầy 1", SHORT_URL).fallback_lead == (
+        "Nếu không quét được mã, hãy mở địa chỉ:")
