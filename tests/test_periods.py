@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedback.reports.periods import Period, PeriodError, last_months, month_of, parse_period
+from feedback.reports.periods import (
+    INPUT_PATTERN,
+    Period,
+    PeriodError,
+    last_months,
+    month_of,
+    parse_date,
+    parse_period,
+    show_date,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -23,11 +33,48 @@ def test_last_months_spans_year_end() -> None:
     assert months[-1] == Period(date(2026, 2, 1), date(2026, 2, 28))
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("05/11/2026", date(2026, 11, 5)),
+    ("5/11/2026", date(2026, 11, 5)),
+    (" 30/11/2026 ", date(2026, 11, 30)),
+    ("5.11.2026", date(2026, 11, 5)),   # a phone keypad without a slash
+    ("05-11-2026", date(2026, 11, 5)),
+    ("2026-11-05", date(2026, 11, 5)),  # ISO, as the API and the CLI send it
+    ("29/02/2028", date(2028, 2, 29)),
+])
+def test_dates_are_read_day_first_or_iso(raw: str, expected: date) -> None:
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "11/30/2026",     # month first: there is no 30th month
+    "31/02/2026", "29/02/2026", "2026/11/05", "05/11/26", "5 tháng 11 2026",
+    "٠٥/١١/٢٠٢٦",     # non-ASCII digits
+    "2026-1-5", "", "05//2026", "'; drop",
+])
+def test_anything_else_is_not_a_date(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(raw)
+
+
+def test_the_inputs_pattern_accepts_what_the_parser_reads() -> None:
+    pattern = re.compile(INPUT_PATTERN)
+    for raw in ("05/11/2026", "5/11/2026", "5.11.2026", "05-11-2026", "2026-11-05"):
+        assert pattern.fullmatch(raw), raw
+        parse_date(raw)
+    for raw in ("2026/11/05", "05/11/26", "x"):
+        assert not pattern.fullmatch(raw), raw
+
+
 @pytest.mark.parametrize(("first", "last", "message"), [
-    ("2026-13-01", "2026-12-01", "YYYY-MM-DD"),
+    ("2026-13-01", "2026-12-01", "ngày/tháng/năm"),
+    ("31/02/2026", None, "ví dụ 05/11/2026"),
+    ("02/05/2026", "01/05/2026", r"Ngày bắt đầu \(02/05/2026\) phải trước ngày kết thúc "
+                                 r"\(01/05/2026\)"),
     ("2026-05-02", "2026-05-01", "trước"),
-    ("2000-01-01", "2026-01-01", "10 năm"),
-    ("'; drop", None, "YYYY-MM-DD"),
+    ("01/01/2000", "01/01/2026", "10 năm"),
+    ("01/01/1999", "01/01/2000", "từ năm 2000"),
+    ("'; drop", None, "ngày/tháng/năm"),
 ])
 def test_bad_periods_say_why_in_vietnamese(first: str, last: str | None, message: str) -> None:
     with pytest.raises(PeriodError, match=message):
@@ -37,3 +84,17 @@ def test_bad_periods_say_why_in_vietnamese(first: str, last: str | None, message
 def test_default_period_is_this_month_so_far() -> None:
     assert parse_period(None, None, date(2026, 11, 22)) == Period(date(2026, 11, 1),
                                                                   date(2026, 11, 22))
+    assert parse_period("", "", date(2026, 11, 22)) == Period(date(2026, 11, 1),
+                                                              date(2026, 11, 22))
+
+
+def test_one_end_missing_means_start_of_month_or_today() -> None:
+    today = date(2026, 11, 22)
+    assert parse_period("05/11/2026", None, today) == Period(date(2026, 11, 5), today)
+    assert parse_period(None, "10/11/2026", today) == Period(date(2026, 11, 1),
+                                                             date(2026, 11, 10))
+
+
+def test_dates_are_shown_day_first() -> None:
+    assert show_date(date(2026, 3, 5)) == "05/03/2026"
+    assert parse_date(show_date(date(2026, 3, 5))) == date(2026, 3, 5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -37,8 +37,13 @@ def _defuse(value: Any) -> Any:
 
 
 def responses_frame(rows: Sequence[Any], answers: Sequence[tuple[int, str, int]],
-                    tz: str) -> pd.DataFrame:
+                    tz: str, *, age_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """`age_labels` turns stored age-band codes into the words the citizen chose (old
+    codes included); a code it does not know is kept as it is."""
     base = pd.DataFrame([asdict(r) for r in rows], columns=list(HEADERS))
+    if age_labels and not base.empty:
+        base["age_band"] = base["age_band"].map(
+            lambda code: age_labels.get(code, code) if isinstance(code, str) else code)
     if not base.empty:
         base["created_at"] = (pd.to_datetime(base["created_at"], utc=True)
                               .dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M"))

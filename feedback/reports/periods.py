@@ -1,10 +1,17 @@
-"""Periods are cut in local time (Asia/Ho_Chi_Minh) and queried as UTC bounds."""
+"""Periods are cut in local time (Asia/Ho_Chi_Minh) and queried as UTC bounds.
+
+People type dates as they write them, day first (30/11/2026); the API and the CLI use ISO
+(2026-11-30). `parse_period` reads both, so a link copied from either works everywhere.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
 
 
 @dataclass(frozen=True)
@@ -39,25 +46,57 @@ def last_months(day: date, count: int = 12) -> list[Period]:
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+#: What the date inputs show and what people type: day/month/year, one or two digits for
+#: day and month ("5/11/2026" is as clear as "05/11/2026"). A dot or a dash also separates
+#: them, since a phone's numeric keypad (inputmode="numeric") may have no slash.
+DISPLAY_FORMAT = "%d/%m/%Y"
+#: The inputs' `pattern` (templates/_partials/unit_period.html): no character classes, so
+#: it means the same under the browser's `v` regular-expression flag.
+INPUT_PATTERN = r"\d{1,2}(/|\.|-)\d{1,2}(/|\.|-)\d{4}|\d{4}-\d{2}-\d{2}"
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 class PeriodError(ValueError):
     pass
 
 
+def parse_date(raw: str) -> date:
+    """dd/mm/yyyy (or dd.mm.yyyy, dd-mm-yyyy) or ISO yyyy-mm-dd, ASCII digits only;
+    ValueError otherwise."""
+    text = raw.strip()
+    if not text.isascii():
+        raise ValueError(raw)
+    if m := _DAY_FIRST.fullmatch(text):
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _ISO.fullmatch(text):
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    raise ValueError(raw)
+
+
+def show_date(day: date) -> str:
+    """The form the date inputs show (dd/mm/yyyy)."""
+    return day.strftime(DISPLAY_FORMAT)
+
+
 def parse_period(first: str | None, last: str | None, today: date) -> Period:
-    """Dates as YYYY-MM-DD; either missing → this month so far. Errors in Vietnamese."""
+    """Dates as dd/mm/yyyy or yyyy-mm-dd; either missing → from the 1st of this month, or
+    to today. A reversed or impossible range is an error (in the page's language), never
+    quietly replaced by a default: the caller shows the message and no figures."""
     if not first and not last:
         return Period(today.replace(day=1), today)
     try:
-        d1 = date.fromisoformat(first) if first else today.replace(day=1)
-        d2 = date.fromisoformat(last) if last else today
+        d1 = parse_date(first) if first else today.replace(day=1)
+        d2 = parse_date(last) if last else today
     except ValueError as exc:
-        raise PeriodError("Ngày không hợp lệ, xin nhập theo dạng YYYY-MM-DD.") from exc
+        raise PeriodError(_("Ngày không hợp lệ, xin nhập theo dạng ngày/tháng/năm, "
+                            "ví dụ 05/11/2026.")) from exc
     if not (d1.year >= MIN_YEAR and d2.year <= MAX_YEAR):
-        raise PeriodError(f"Chỉ xem được từ năm {MIN_YEAR} đến năm {MAX_YEAR}.")
+        raise PeriodError(_("Chỉ xem được từ năm %(first)d đến năm %(last)d.",
+                            first=MIN_YEAR, last=MAX_YEAR))
     if d1 > d2:
-        raise PeriodError("Ngày bắt đầu phải trước ngày kết thúc.")
+        raise PeriodError(_("Ngày bắt đầu (%(first)s) phải trước ngày kết thúc (%(last)s).",
+                            first=show_date(d1), last=show_date(d2)))
     if (d2 - d1).days > 3660:
-        raise PeriodError("Khoảng thời gian tối đa là 10 năm.")
+        raise PeriodError(_("Khoảng thời gian tối đa là 10 năm."))
     return Period(d1, d2)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import CTE, ColumnElement, Select, distinct, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import sipas
@@ -23,6 +24,8 @@ class Filters:
     counter_id: int | None = None
     procedure_id: int | None = None
     channel: str | None = None
+    #: The unit asked for; grouping by "child" ranks the units directly below it.
+    root_id: int | None = None
 
 
 def _where(stmt: Select, f: Filters) -> Select:  # type: ignore[type-arg]
@@ -40,50 +43,77 @@ def _where(stmt: Select, f: Filters) -> Select:  # type: ignore[type-arg]
 
 
 GroupedCounts = dict[int | None, dict[str, dict[int, int]]]
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def child_tree(root_id: int) -> CTE:
+    """(unit_id, top) for every unit below `root_id`: `top` is the child of the root whose
+    subtree holds it. One recursive CTE, so a province's ranking of its communes joins
+    responses to it and groups once, instead of one query per commune."""
+    tree = (select(Unit.id.label("unit_id"), Unit.id.label("top"))
+            .where(Unit.parent_id == root_id).cte("child_tree", recursive=True))
+    below = db.aliased(Unit)
+    return tree.union_all(
+        select(below.id, tree.c.top).join(tree, below.parent_id == tree.c.unit_id))
+
+
+def _grouped(stmt: AnySelect, f: Filters, group_by: str | None
+             ) -> tuple[AnySelect, list[ColumnElement[Any]]]:
+    """Add the group column (as the last column) and the join it needs: 'counter', 'procedure',
+    'child' (the root's child units, each with its subtree) or None (no grouping)."""
+    if group_by is None:
+        return stmt, []
+    if group_by == "child":
+        if f.root_id is None:
+            raise ValueError("grouping by child needs Filters.root_id")
+        tree = child_tree(f.root_id)
+        key: ColumnElement[Any] = tree.c.top
+        stmt = stmt.join(tree, Response.unit_id == tree.c.unit_id)
+    else:
+        key = {"counter": Response.counter_id,
+               "procedure": Response.procedure_id}[group_by].expression
+    return stmt.add_columns(key), [key]
 
 
 def item_counts(f: Filters, group_by: str | None = None) -> GroupedCounts:
-    """{group: {item: {value: n}}}; group is None without `group_by` ('counter' or
-    'procedure')."""
-    key = {None: None, "counter": Response.counter_id, "procedure": Response.procedure_id}[group_by]
-    cols = [Answer.item, Answer.value, func.count()]
-    if key is not None:
-        cols.insert(0, key)
-    stmt = _where(select(*cols).join(Response, Answer.response_id == Response.id), f)
-    stmt = stmt.group_by(*([key] if key is not None else []), Answer.item, Answer.value)
+    """{group: {item: {value: n}}}; group is None without `group_by` ('counter',
+    'procedure' or 'child')."""
+    stmt: AnySelect = select(Answer.item, Answer.value, func.count()).select_from(
+        Answer).join(Response, Answer.response_id == Response.id)
+    stmt, keys = _grouped(stmt, f, group_by)
+    stmt = _where(stmt, f).group_by(*keys, Answer.item, Answer.value)
     out: GroupedCounts = defaultdict(lambda: defaultdict(dict))
     for row in db.session.execute(stmt):
-        group = row[0] if key is not None else None
-        item, value, n = row[-3], row[-2], row[-1]
-        out[group][item][value] = n
+        item, value, n = row[0], row[1], row[2]
+        out[row[3] if keys else None][item][value] = n
     return out
 
 
 def respondents(f: Filters, group_by: str | None = None) -> dict[int | None, dict[str, int]]:
     """Distinct responses answering each element (and any SAT5 item: sipas.ALL)."""
-    key = {None: None, "counter": Response.counter_id, "procedure": Response.procedure_id}[group_by]
     element = func.substr(Answer.item, 1, 2)
-    base_cols = [] if key is None else [key]
     sat5 = Answer.item.in_(list(sipas.ITEMS))
 
-    def run(extra: list, group: list) -> list:  # type: ignore[type-arg]
-        stmt = select(*base_cols, *extra, func.count(distinct(Answer.response_id)))
-        stmt = _where(stmt.join(Response, Answer.response_id == Response.id), f).where(sat5)
-        return list(db.session.execute(stmt.group_by(*base_cols, *group)))
+    def run(extra: list) -> list:  # type: ignore[type-arg]
+        stmt = select(func.count(distinct(Answer.response_id)), *extra).select_from(Answer)
+        stmt, keys = _grouped(stmt.join(Response, Answer.response_id == Response.id), f,
+                              group_by)
+        stmt = _where(stmt, f).where(sat5)
+        return list(db.session.execute(stmt.group_by(*extra, *keys)))
 
     out: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for row in run([element], [element]):
-        out[row[0] if key is not None else None][row[-2]] = row[-1]
-    for row in run([], []):
-        out[row[0] if key is not None else None][sipas.ALL] = row[-1]
+    for row in run([element]):
+        out[row[2] if group_by else None][row[1]] = row[0]
+    for row in run([]):
+        out[row[1] if group_by else None][sipas.ALL] = row[0]
     return out
 
 
 def response_counts(f: Filters, group_by: str) -> dict[int | None, int]:
-    """Responses per counter or procedure (every questionnaire, SAT3 included)."""
-    key = {"counter": Response.counter_id, "procedure": Response.procedure_id}[group_by]
-    stmt = _where(select(key, func.count(Response.id)), f).group_by(key)
-    return {row[0]: row[1] for row in db.session.execute(stmt)}
+    """Responses per counter, procedure or child unit (every questionnaire, SAT3 too)."""
+    stmt, keys = _grouped(select(func.count(Response.id)).select_from(Response), f, group_by)
+    stmt = _where(stmt, f).group_by(*keys)
+    return {row[1]: row[0] for row in db.session.execute(stmt)}
 
 
 def response_count(f: Filters) -> int:
@@ -164,6 +194,12 @@ def counter_names(ids: list[int]) -> dict[int, Counter]:
     if not ids:
         return {}
     return {c.id: c for c in db.session.scalars(select(Counter).where(Counter.id.in_(ids)))}
+
+
+def child_units(parent_id: int) -> list[Unit]:
+    """The units directly below `parent_id`, by name."""
+    return list(db.session.scalars(
+        select(Unit).where(Unit.parent_id == parent_id).order_by(Unit.name)))
 
 
 def procedure_names(ids: list[int]) -> dict[int, Procedure]:

@@ -26,12 +26,18 @@ def today() -> datetime:
     return datetime.now(timezone())
 
 
+def this_month() -> Period:
+    """The 1st of this month to today, local time: the pages' default period."""
+    day = today().date()
+    return Period(day.replace(day=1), day)
+
+
 def filters_for(unit: Unit, period: Period, *, counter_id: int | None = None,
                 procedure_id: int | None = None, channel: str | None = None) -> Filters:
     """A parent unit's figures include all its descendants."""
     start, end = period.bounds(timezone())
     return Filters(frozenset(org.descendant_ids(unit.id)), start, end, counter_id=counter_id,
-                   procedure_id=procedure_id, channel=channel)
+                   procedure_id=procedure_id, channel=channel, root_id=unit.id)
 
 
 def summarize(counts: sipas.Counts, respondents: dict[str, int]) -> sipas.Summary:
@@ -45,6 +51,19 @@ class GroupRow:
     name: str
     figure: sipas.Figure
     responses: int
+    code: str | None = None  # a child unit's code, for its dashboard link
+
+
+#: The ranking's order: who needs attention first. An index under a minimum sample is
+#: neither good nor bad news, so it sits between the two.
+RANK_ORDER: dict[str, int] = {"below": 0, "insufficient": 1, "met": 2, "empty": 3, "info": 4}
+
+
+def rank_key(row: GroupRow) -> tuple[int, float, str]:
+    """Below target first, then too few answers, then met, then no answers; inside each,
+    the lowest index first (the unit most in need of help heads the list)."""
+    value = row.figure.value if row.figure.value is not None else 101.0
+    return RANK_ORDER[row.figure.status], value, row.name
 
 
 @dataclass
@@ -58,6 +77,7 @@ class Satisfaction:
     distribution: dict[int, int]
     by_counter: list[GroupRow] = field(default_factory=list)
     by_procedure: list[GroupRow] = field(default_factory=list)
+    children: list[GroupRow] = field(default_factory=list)
     comments: list[Response] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -78,6 +98,9 @@ class Satisfaction:
                            for g in self.by_counter],
             "by_procedure": [{"name": g.name, "responses": g.responses, **g.figure.as_dict()}
                              for g in self.by_procedure],
+            # The units directly below, each with its whole subtree, ranked (rank_key).
+            "children": [{"name": g.name, "responses": g.responses, **g.figure.as_dict()}
+                         for g in self.children],
         }
 
 
@@ -103,6 +126,28 @@ def _groups(f: Filters, group_by: str) -> list[GroupRow]:
     return sorted(rows, key=lambda g: g.name)
 
 
+def _children(unit: Unit, f: Filters) -> list[GroupRow]:
+    """The units directly below `unit`, each with the responses of its whole subtree,
+    ranked by `rank_key`. Three grouped queries (items, respondents, responses) whatever
+    the number of children; an active child without answers is listed too, as "no
+    answers yet", and an inactive one only when it still has answers in the period."""
+    children = queries.child_units(unit.id)
+    if not children:
+        return []
+    counts = queries.item_counts(f, "child")
+    resp = queries.respondents(f, "child")
+    totals = queries.response_counts(f, "child")
+    rows = []
+    for child in children:
+        if not child.active and not totals.get(child.id):
+            continue
+        summary = summarize(counts.get(child.id, {}), resp.get(child.id, {}))
+        rows.append(GroupRow(child.name, replace(summary.service, code=child.code,
+                                                 label=child.name),
+                             totals.get(child.id, 0), code=child.code))
+    return sorted(rows, key=rank_key)
+
+
 def _counts(f: Filters) -> tuple[sipas.Counts, dict[str, int]]:
     return queries.item_counts(f).get(None, {}), queries.respondents(f).get(None, {})
 
@@ -116,6 +161,7 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
         responses=queries.response_count(f), by_channel=queries.count_by_channel(f),
         versions=queries.questionnaire_versions(f), distribution=sipas.distribution(counts),
         by_counter=_groups(f, "counter"), by_procedure=_groups(f, "procedure"),
+        children=_children(unit, f),
         comments=queries.latest_comments(f, comments) if comments else [],
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -12,14 +14,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from feedback.auth.guards import roles_required, unit_in_scope, visible_units
 from feedback.errors import render_error
+from feedback.models import Response as SurveyResponse
 from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.reports import charts, frames, queries, services
-from feedback.reports.periods import Period, PeriodError, parse_period
+from feedback.reports.periods import Period, PeriodError, parse_period, show_date
+from feedback.survey import catalogue
 
 bp = Blueprint("reports", __name__, url_prefix="/staff")
 
@@ -27,15 +32,33 @@ EXPORT_MAX_ROWS = 100_000
 FILTER_ARGS = ("unit", "from", "to", "counter", "procedure", "channel")
 
 
-def _unit_and_period() -> tuple[Unit, Period, str | None]:
+@dataclass(frozen=True)
+class Chosen:
+    """The unit and period a page was asked for. A period that does not parse is `None`
+    with its message: the page then shows the message and no figures (never the default
+    month's figures under a range the user did not ask for), and the inputs keep what was
+    typed so it can be corrected."""
+
+    unit: Unit
+    period: Period | None
+    error: str | None
+    dates: tuple[str, str]
+
+
+def _chosen() -> Chosen:
     unit = unit_in_scope(request.args.get("unit"))
+    first, last = request.args.get("from", ""), request.args.get("to", "")
     try:
-        period = parse_period(request.args.get("from"), request.args.get("to"),
-                              services.today().date())
-        error = None
+        period = parse_period(first, last, services.today().date())
     except PeriodError as exc:
-        period, error = parse_period(None, None, services.today().date()), str(exc)
-    return unit, period, error
+        return Chosen(unit, None, str(exc), (first[:40], last[:40]))
+    return Chosen(unit, period, None, (show_date(period.first), show_date(period.last)))
+
+
+def _period_or_400(chosen: Chosen) -> Period | Response:
+    if chosen.period is None:
+        return render_error(400, _("Khoảng thời gian không hợp lệ"), chosen.error or "")
+    return chosen.period
 
 
 def _int_arg(name: str) -> int | None:
@@ -52,19 +75,21 @@ def index() -> Response:
 @bp.get("/dashboard")
 @roles_required()
 def dashboard() -> str:
-    unit, period, error = _unit_and_period()
-    result = services.satisfaction(unit, period, comments=10)
-    return render_template(
-        "reports/dashboard.html", unit=unit, period=period, error=error, r=result,
-        units=visible_units(), trend_to=period.last.isoformat(),
-    )
+    chosen = _chosen()
+    result = (services.satisfaction(chosen.unit, chosen.period, comments=10)
+              if chosen.period is not None else None)
+    return render_template("reports/dashboard.html", c=chosen, unit=chosen.unit,
+                           period=chosen.period, r=result, units=visible_units())
 
 
 @bp.get("/charts/trend.png")
 @roles_required()
 def trend_png() -> Response:
-    unit, period, _ = _unit_and_period()
-    points = services.trend(unit, period.last)
+    chosen = _chosen()
+    period = _period_or_400(chosen)
+    if isinstance(period, Response):
+        return period
+    points = services.trend(chosen.unit, period.last)
     png = charts.trend_png(
         [f"T{p.first.month}/{p.first.year}" for p, _ in points], [f.value for _, f in points],
         [f.n for _, f in points], target=current_app.config["TARGET_PERCENT"],
@@ -88,19 +113,22 @@ def _list_filters(unit: Unit, period: Period) -> queries.Filters:
 @bp.get("/responses")
 @roles_required()
 def responses() -> str:
-    unit, period, error = _unit_and_period()
-    f = _list_filters(unit, period)
-    page = max(1, _int_arg("page") or 1)
-    rows, total = queries.responses_page(f, page)
+    chosen = _chosen()
+    # The counter and procedure pickers list the unit's subtree whatever the period.
+    f = _list_filters(chosen.unit, chosen.period or services.this_month())
+    rows: list[SurveyResponse] = []
+    total, page = 0, max(1, _int_arg("page") or 1)
+    if chosen.period is not None:
+        rows, total = queries.responses_page(f, page)
     units = visible_units()
     counters = [c for r in units if r.unit.id in f.unit_ids for c in r.unit.counters]
     # Only the known filters travel in the page and export links.
     link_args = {k: v for k in FILTER_ARGS if (v := request.args.get(k))}
     return render_template(
-        "reports/responses.html", unit=unit, period=period, error=error, rows=rows,
-        total=total, page=page, per_page=50, units=units, counters=counters,
+        "reports/responses.html", c=chosen, unit=chosen.unit, period=chosen.period,
+        rows=rows, total=total, page=page, per_page=50, units=units, counters=counters,
         procedures=services.procedures_in(f.unit_ids), channels=CHANNELS, f=f,
-        link_args=link_args,
+        link_args=link_args, AGE_LABELS=catalogue.AGE_LABELS,
     )
 
 
@@ -109,15 +137,21 @@ def responses() -> str:
 def export(fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    unit, period, _ = _unit_and_period()
+    chosen = _chosen()
+    period = _period_or_400(chosen)
+    if isinstance(period, Response):
+        return period
+    unit = chosen.unit
     f = _list_filters(unit, period)
     total = queries.response_count(f)
     if total > EXPORT_MAX_ROWS:
-        return render_error(400, "Quá nhiều phiếu để tải về",
-                            f"Bộ lọc này có {total} phiếu; mỗi lần tải tối đa "
-                            f"{EXPORT_MAX_ROWS}. Xin chọn khoảng thời gian ngắn hơn.")
+        return render_error(400, _("Quá nhiều phiếu để tải về"),
+                            _("Bộ lọc này có %(total)d phiếu; mỗi lần tải tối đa %(max)d. "
+                              "Xin chọn khoảng thời gian ngắn hơn.",
+                              total=total, max=EXPORT_MAX_ROWS))
     rows, answers = queries.export_rows(f)
-    frame = frames.responses_frame(rows, answers, current_app.config["TIMEZONE"])
+    frame = frames.responses_frame(rows, answers, current_app.config["TIMEZONE"],
+                                   age_labels=catalogue.AGE_LABELS)
     name = f"phieu-khao-sat-{unit.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
     if fmt == "csv":
         resp = make_response(frames.to_csv(frame))

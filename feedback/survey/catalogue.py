@@ -7,26 +7,87 @@ changes how old answers are read: add `short-v2.toml` instead of editing `short-
 from __future__ import annotations
 
 import tomllib
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from feedback import sipas
+from feedback.i18n import N_
 
 FOLDER = Path(__file__).parent / "questionnaires"
 
+#: The bands a citizen can choose: they do not overlap, and a minor has a band of their own
+#: (a 17-year-old collecting a birth certificate for a sibling does happen).
 AGE_BANDS: dict[str, str] = {
-    "18-25": "18–25 tuổi",
-    "25-34": "25–34 tuổi",
-    "35-49": "35–49 tuổi",
-    "50-60": "50–60 tuổi",
-    "60+": "Trên 60 tuổi",
+    "under18": N_("Dưới 18 tuổi"),
+    "18-24": N_("18–24 tuổi"),
+    "25-34": N_("25–34 tuổi"),
+    "35-49": N_("35–49 tuổi"),
+    "50-59": N_("50–59 tuổi"),
+    "60+": N_("Từ 60 tuổi trở lên"),
 }
+#: Codes stored by the first form version, whose bands overlapped at 25 and 50. They are
+#: never offered again but stay readable, labelled as they were asked, in lists and exports.
+LEGACY_AGE_BANDS: dict[str, str] = {
+    "18-25": N_("18–25 tuổi"),
+    "50-60": N_("50–60 tuổi"),
+}
+AGE_LABELS: dict[str, str] = {**AGE_BANDS, **LEGACY_AGE_BANDS}
 RESPONDENT_TYPES: dict[str, str] = {
-    "person": "Cá nhân",
-    "organisation": "Tổ chức",
-    "business": "Doanh nghiệp",
+    "person": N_("Cá nhân"),
+    "organisation": N_("Tổ chức"),
+    "business": N_("Doanh nghiệp"),
 }
+
+
+#: Vietnamese alphabetical order (with f, j, w, z where dictionaries put loan words); a
+#: plain code-point sort would put "Đất đai" after "Xây dựng" and "Ấp" after "Z".
+_ALPHABET = {ch: i for i, ch in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")}
+_LETTER_MARKS = "\u0306\u0302\u031b"  # breve (ă), circumflex (â ê ô), horn (ơ ư)
+#: Tones in dictionary order: none, huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A sort key in Vietnamese order: letters first (ă after a, đ after d, ...), tones
+    only to break ties, case ignored. Digits and punctuation sort before letters."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for ch in text.casefold():
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize(
+            "NFC", parts[0] + "".join(m for m in parts[1:] if m in _LETTER_MARKS))
+        tone = "".join(m for m in parts[1:] if m not in _LETTER_MARKS)
+        if base in _ALPHABET:
+            letters.append(0x110000 + _ALPHABET[base])
+        else:
+            letters.append(ord(base) if not base.isalpha() else 0x110100 + ord(base))
+        tones.append(_TONES.get(tone, 9))
+    return tuple(letters), tuple(tones)
+
+
+ProcedureGroups = list[tuple[str, list[tuple[int, str]]]]
+
+
+def group_procedures(rows: Iterable[tuple[int, str, str]]) -> ProcedureGroups:
+    """(id, name, field) rows → [(field, [(id, name), ...]), ...] for `<optgroup>`s:
+    fields and names in Vietnamese order; procedures without a field come last, under
+    an empty label."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for pid, name, field in rows:
+        groups.setdefault((field or "").strip(), []).append((pid, name))
+    return [(field, sorted(items, key=lambda item: vi_sort_key(item[1])))
+            for field, items in sorted(groups.items(),
+                                       key=lambda g: (g[0] == "", vi_sort_key(g[0])))]
+
+
+def age_label(code: str | None) -> str:
+    """The label of a stored age band, old codes included; an unknown code shows as is."""
+    if not code:
+        return ""
+    return AGE_LABELS.get(code, code)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from feedback import links
+from feedback import links, mail
 from feedback.extensions import db
 from feedback.models import Answer, Counter, Procedure, Response, Unit
-from feedback.survey import catalogue
+from feedback.survey import alerts, catalogue
 from feedback.survey.catalogue import Questionnaire
 
 
@@ -51,14 +51,21 @@ class Entry:
 # Built once: constructing a select() costs more than running it on this hot path.
 _COUNTER_BY_ID = (
     select(Counter.id, Counter.unit_id, Counter.name, Unit.name, Counter.active,
-           Counter.token_generation, Counter.questionnaire)
+           Counter.token_generation, Counter.questionnaire, Counter.grace_generation,
+           Counter.grace_questionnaire, Counter.grace_until)
     .join(Unit, Counter.unit_id == Unit.id)
     .where(Counter.id == bindparam("counter_id"))
 )
 
 
-def open_link(token: str) -> Entry:
-    """Resolve a counter token. Tampered or unknown → InvalidLink; old poster → RevokedLink."""
+def open_link(token: str, *, submitting: bool = False, now: datetime | None = None) -> Entry:
+    """Resolve a counter token. Tampered or unknown → InvalidLink; old poster → RevokedLink.
+
+    `submitting` is for the POST of a form (and its thank-you page): a form rendered just
+    before an office revoked the poster, changed the counter's form or deactivated the
+    counter is still accepted until the counter's `grace_until`, with the questionnaire
+    the token names (the one the citizen saw). A GET of the old poster is refused at once.
+    Still one query: the grace columns come with the counter row."""
     cfg = current_app.config
     try:
         data = links.read_counter_token(
@@ -73,19 +80,24 @@ def open_link(token: str) -> Entry:
         row = conn.execute(_COUNTER_BY_ID, {"counter_id": data.counter_id}).one_or_none()
     if row is None:
         raise InvalidLink(token)
-    if not row[4] or data.generation != row[5] or questionnaire.code != row[6]:
+    live = row[4] and data.generation == row[5] and questionnaire.code == row[6]
+    # The token is the one the counter had just before its last office action, and that
+    # action was less than REVOKE_GRACE_MINUTES ago.
+    in_grace = (submitting and row[9] is not None and data.generation == row[7]
+                and questionnaire.code == row[8] and (now or datetime.now(UTC)) < row[9])
+    if not (live or in_grace):
         raise RevokedLink(token)
     return Entry(CounterView(row[0], row[1], row[2], row[3]), questionnaire)
 
 
-def procedure_choices(unit_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the unit's active procedures, for the optional select box."""
+def procedure_choices(unit_id: int) -> catalogue.ProcedureGroups:
+    """The unit's active procedures grouped by field (lĩnh vực), in Vietnamese order, for
+    the optional select box's `<optgroup>`s."""
     rows = db.session.execute(
-        select(Procedure.id, Procedure.name)
+        select(Procedure.id, Procedure.name, Procedure.field)
         .where(Procedure.unit_id == unit_id, Procedure.active.is_(True))
-        .order_by(Procedure.field, Procedure.name)
     )
-    return [(r[0], r[1]) for r in rows]
+    return catalogue.group_procedures((r[0], r[1], r[2]) for r in rows)
 
 
 def procedure_in_unit(procedure_id: int, unit_id: int) -> bool:
@@ -124,13 +136,17 @@ def record(new: NewResponse) -> bool:
     AlreadyRated when the dossier code was rated at this counter.
 
     The unique constraints decide, not a look-up first: two inserts in one transaction,
-    and on a conflict one query to tell which constraint it was."""
+    and on a conflict one query to tell which constraint it was. A response reporting
+    harassment, an informal payment or the lowest overall rating also queues an alert to
+    the unit's leaders in the same transaction (see `alerts`); an ordinary one costs no
+    extra query."""
     if not links.is_submission_id(new.submission_id):
         raise ValueError("submission id")
     dossier_hash = None
     if new.dossier:
         dossier_hash = links.dossier_hash(current_app.config["SECRET_KEY"], new.dossier)
     now = datetime.now(UTC)
+    why = alerts.reasons(new.answers)
     try:
         # Core inserts on the tables: the ORM's unit of work buys nothing for new rows.
         response_id = db.session.execute(
@@ -151,12 +167,17 @@ def record(new: NewResponse) -> bool:
                 {"response_id": response_id, "item": k, "value": v}
                 for k, v in new.answers.items()
             ])
+        if why:  # after the inserts: a double tap fails above and queues nothing
+            alerts.queue(response_id, new.counter_id, new.answered_at or now, why,
+                         paper=new.channel == "paper", comment=new.comment)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         if already_stored(new.submission_id):
             return False
         raise AlreadyRated(new.dossier or "") from None
+    if why:
+        mail.deliver_pending()
     return True
 
 

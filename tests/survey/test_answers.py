@@ -1,6 +1,9 @@
-"""The pure answer parser: every bad input has a message and stores nothing."""
+"""The pure answer parser: every bad input has a message and stores nothing. And what the
+optional fields offer: age bands without overlap, procedures grouped by field."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -62,3 +65,131 @@ def test_questionnaires_are_versioned_data() -> None:
     assert catalogue.by_id(short.id) == short
     with pytest.raises(KeyError):
         catalogue.current("nope")
+
+
+# --- Age bands -------------------------------------------------------------------------
+
+def _band_range(code: str) -> range:
+    """The ages a band covers, read from its code."""
+    if code == "under18":
+        return range(0, 18)
+    if code.endswith("+"):
+        return range(int(code[:-1]), 130)
+    low, high = code.split("-")
+    return range(int(low), int(high) + 1)
+
+
+def test_age_bands_do_not_overlap_and_cover_every_age() -> None:
+    ages = [age for code in catalogue.AGE_BANDS for age in _band_range(code)]
+    assert sorted(ages) == list(range(130))  # every age once: no gap, no overlap
+    assert list(catalogue.AGE_BANDS) == ["under18", "18-24", "25-34", "35-49", "50-59", "60+"]
+    assert catalogue.AGE_BANDS["under18"] == "Dưới 18 tuổi"
+
+
+@pytest.mark.parametrize("code", ["under18", "18-24", "50-59", "60+"])
+def test_new_bands_are_accepted(code: str) -> None:
+    parsed = answers.parse({"q_TC2": "5", "age_band": code}, SHORT)
+    assert parsed.ok and parsed.age_band == code
+
+
+@pytest.mark.parametrize("code", ["18-25", "50-60"])
+def test_old_overlapping_bands_are_no_longer_offered(code: str) -> None:
+    parsed = answers.parse({"q_TC2": "5", "age_band": code}, SHORT)
+    assert parsed.errors["age_band"] == answers.MSG_CHOICE
+
+
+@pytest.mark.parametrize(("code", "label"), [
+    ("18-25", "18–25 tuổi"), ("50-60", "50–60 tuổi"),  # stored by the first form
+    ("under18", "Dưới 18 tuổi"), ("35-49", "35–49 tuổi"),
+    ("??", "??"), (None, ""),
+])
+def test_stored_codes_keep_their_labels(code: str | None, label: str) -> None:
+    assert catalogue.age_label(code) == label
+
+
+# --- Procedures grouped by field -------------------------------------------------------
+
+def test_vietnamese_order() -> None:
+    words = ["Xây dựng", "Đất đai", "Hộ tịch", "Chứng thực", "Ấp", "An", "Ăn", "Dê", "Đào",
+             "Ô tô", "Ơn", "Ong", "Ưu", "Uy", "hộ", "Hồ", "Hổ", "Hỗ", "Hố", "Họ", "Ho"]
+    assert sorted(words, key=catalogue.vi_sort_key) == [
+        "An", "Ăn", "Ấp", "Chứng thực", "Dê", "Đào", "Đất đai",
+        "Ho", "Họ", "Hồ", "Hổ", "Hỗ", "Hố", "hộ", "Hộ tịch",
+        "Ong", "Ô tô", "Ơn", "Uy", "Ưu", "Xây dựng"]
+
+
+def test_procedures_are_grouped_by_field_in_vietnamese_order() -> None:
+    rows = [(1, "Đăng ký khai sinh", "Hộ tịch"), (2, "Cấp bản sao trích lục", "Hộ tịch"),
+            (3, "Xác nhận nguồn gốc đất", "Đất đai"), (4, "Chứng thực bản sao", "Chứng thực"),
+            (5, "Việc khác", ""), (6, "Đăng ký kết hôn", "Hộ tịch")]
+    assert catalogue.group_procedures(rows) == [
+        ("Chứng thực", [(4, "Chứng thực bản sao")]),
+        ("Đất đai", [(3, "Xác nhận nguồn gốc đất")]),
+        ("Hộ tịch", [(2, "Cấp bản sao trích lục"), (6, "Đăng ký kết hôn"),
+                     (1, "Đăng ký khai sinh")]),
+        ("", [(5, "Việc khác")]),
+    ]
+    assert catalogue.group_procedures([]) == []
+
+
+FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Bảo trợ xã hội", "Cư trú",
+          "Người có công", "Giáo dục", "Nông nghiệp", "Văn hóa"]
+
+
+@pytest.fixture
+def many_procedures(app, world) -> None:
+    """A real commune's list: 60 procedures in 10 fields, long official names."""
+    from feedback.extensions import db
+    from feedback.models import Procedure
+
+    with app.app_context():
+        db.session.add_all(
+            Procedure(unit_id=world.commune.id, code=f"P{i:02d}", field=FIELDS[i % 10],
+                      name=f"Thủ tục số {i:02d}: cấp, đổi, xác nhận giấy tờ về "
+                           f"{FIELDS[i % 10].lower()} cho công dân thường trú tại xã")
+            for i in range(60))
+        db.session.commit()
+
+
+def test_the_form_groups_procedures_and_stays_small(client, world, token_for,
+                                                     many_procedures) -> None:
+    resp = client.get(f"/q/{token_for(world.full_counter)}")
+    html = resp.get_data(as_text=True)
+    assert len(resp.data) < 40_000
+    groups = re.findall(r'<optgroup label="([^"]+)">', html)
+    assert groups == sorted(FIELDS, key=catalogue.vi_sort_key)
+    assert groups.index("Đất đai") == groups.index("Cư trú") + 1  # not after "Xây dựng"
+    hotich = html[html.index('<optgroup label="Hộ tịch">'):]
+    hotich = hotich[:hotich.index("</optgroup>")]
+    names = re.findall(r'<option value="\d+">([^<]+)</option>', hotich)
+    assert "Đăng ký khai sinh" in names and len(names) == 7
+    assert names == sorted(names, key=catalogue.vi_sort_key)
+    ages = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
+                      html[html.index('id="age_band"'):])[:7]
+    assert ages[1:] == list(catalogue.AGE_BANDS.items())
+
+
+def test_a_chosen_procedure_is_stored(app, client, world, token_for) -> None:
+    from sqlalchemy import select
+
+    from feedback.extensions import db
+    from feedback.links import new_submission_id
+    from feedback.models import Response
+
+    resp = client.post(f"/q/{token_for(world.counter)}", data={
+        "q_TC2": "5", "procedure": str(world.procedure.id), "age_band": "under18",
+        "submission_id": new_submission_id()})
+    assert resp.status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(select(Response))
+        assert stored is not None
+        assert (stored.procedure_id, stored.age_band) == (world.procedure.id, "under18")
+
+
+def test_the_paper_form_shares_the_groups(client, world, login, many_procedures) -> None:
+    login(world.officer)
+    html = client.get(f"/staff/paper?counter={world.counter.id}&questionnaire=full"
+                      ).get_data(as_text=True)
+    assert re.findall(r'<optgroup label="([^"]+)">', html) == sorted(
+        FIELDS, key=catalogue.vi_sort_key)
+    assert 'value="under18"' in html and 'value="18-25"' not in html
