@@ -12,12 +12,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.extensions import db
@@ -39,19 +40,13 @@ def queue(key: str, recipient: str, subject: str, body: str, *,
         "attempts": 0, "created_at": datetime.now(UTC),
     }
     dialect = db.session.get_bind().dialect.name
-    stmt: object
-    if dialect == "postgresql":
-        stmt = postgresql.insert(MailMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["key"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(MailMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["key"])
-    else:  # pragma: no cover - other databases are not supported
-        if db.session.scalar(select(MailMessage.id).where(MailMessage.key == values["key"])):
-            return False
-        stmt = insert(MailMessage).values(**values)
-    result = db.session.execute(stmt)  # type: ignore[call-overload]
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:  # pragma: no cover - other databases are not supported
+        raise RuntimeError(f"mail.queue does not support {dialect}")
+    stmt = insert(MailMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    # RETURNING yields the new id, or no row when the key was queued before (rowcount is
+    # not reliable for ON CONFLICT DO NOTHING across drivers).
+    return db.session.scalar(stmt.returning(MailMessage.id)) is not None
 
 
 def queue_many(key_prefix: str, recipients: Iterable[str], subject: str, body: str, *,
@@ -61,59 +56,104 @@ def queue_many(key_prefix: str, recipients: Iterable[str], subject: str, body: s
                for r in sorted(set(recipients)))
 
 
+def _one_line(text: str) -> str:
+    """Header values are one line: a unit named with a line break must not break the
+    message (EmailMessage refuses CR/LF in headers)."""
+    return " ".join(text.split())
+
+
 def _message(row: MailMessage) -> EmailMessage:
+    sender = current_app.config["SMTP_FROM"]
     msg = EmailMessage()
-    msg["From"] = current_app.config["SMTP_FROM"]
-    msg["To"] = row.recipient
-    msg["Subject"] = row.subject
-    msg["Message-ID"] = make_msgid(domain=current_app.config["SMTP_FROM"].rpartition("@")[2]
-                                   or None)
+    msg["From"] = sender
+    msg["To"] = _one_line(row.recipient)
+    msg["Subject"] = _one_line(row.subject)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(row.body)
     return msg
 
 
-def _send(messages: list[EmailMessage]) -> None:
+def _connect() -> smtplib.SMTP:
     cfg = current_app.config
-    with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]),
-                      timeout=cfg["SMTP_TIMEOUT"]) as smtp:
+    smtp = smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=cfg["SMTP_TIMEOUT"])
+    try:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls(context=ssl.create_default_context())
         if cfg.get("SMTP_USER"):
             smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
-        for msg in messages:
-            smtp.send_message(msg)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
-def deliver_pending(limit: int = 100) -> int:
-    """Send what is pending (call after the commit that queued it); returns how many were
-    sent. A failure leaves the message pending for the next call, up to MAX_ATTEMPTS."""
-    if not smtp_configured():
-        return 0
+def _claim(limit: int) -> list[MailMessage]:
+    """Pending messages this worker now owns (state `sending`), oldest first."""
     ids = list(db.session.scalars(
         select(MailMessage.id).where(MailMessage.state == "pending")
-        .order_by(MailMessage.created_at).limit(limit)))
-    sent = 0
+        .order_by(MailMessage.created_at, MailMessage.id).limit(limit)))
+    mine = []
     for message_id in ids:
         claimed = db.session.execute(
             update(MailMessage).where(MailMessage.id == message_id,
                                       MailMessage.state == "pending")
-            .values(state="sending", attempts=MailMessage.attempts + 1))
+            .values(state="sending", attempts=MailMessage.attempts + 1,
+                    claimed_at=datetime.now(UTC)))
+        if claimed.rowcount:  # type: ignore[attr-defined]
+            mine.append(message_id)  # else another worker has it
+    db.session.commit()
+    return list(db.session.scalars(select(MailMessage).where(MailMessage.id.in_(mine))
+                                   .order_by(MailMessage.created_at, MailMessage.id)))
+
+
+def _failed(row: MailMessage, exc: BaseException) -> None:
+    row.state = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+    row.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
+
+
+def deliver_pending(limit: int = 20) -> int:
+    """Send what is pending over one SMTP connection (call after the commit that queued
+    it); returns how many were sent. A refusal leaves the message pending for the next
+    call (`feedback mail send` from cron), up to MAX_ATTEMPTS; nothing here raises, so a
+    mail server's trouble never fails the request that caused the mail. The in-request
+    default limit keeps a slow server's cost to one connection timeout."""
+    if not smtp_configured():
+        return 0
+    rows = _claim(limit)
+    if not rows:
+        return 0
+    sent = 0
+    try:
+        smtp = _connect()
+    except Exception as exc:  # any failure to connect: try again later
+        for row in rows:
+            _failed(row, exc)
         db.session.commit()
-        if not claimed.rowcount:  # type: ignore[attr-defined]
-            continue  # another worker has it
-        row = db.session.get(MailMessage, message_id)
-        if row is None:  # pragma: no cover - messages are never deleted
-            continue
-        try:
-            _send([_message(row)])
-        except (OSError, smtplib.SMTPException) as exc:
-            row.state = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
-            row.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
-        else:
-            row.state, row.sent_at, row.last_error = "sent", datetime.now(UTC), None
-            sent += 1
-        db.session.commit()
+        return 0
+    with smtp:
+        for row in rows:
+            try:
+                smtp.send_message(_message(row))
+            except Exception as exc:  # one bad message must not stop the rest
+                _failed(row, exc)
+            else:
+                row.state, row.sent_at, row.last_error = "sent", datetime.now(UTC), None
+                sent += 1
+            db.session.commit()
     return sent
+
+
+def mark_interrupted(older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Messages left `sending` by a worker that died mid-send may or may not have been
+    delivered. Never resent (a message is never sent twice): marked failed, for an admin
+    to read in the outbox."""
+    result = db.session.execute(
+        update(MailMessage).where(MailMessage.state == "sending",
+                                  MailMessage.claimed_at < datetime.now(UTC) - older_than)
+        .values(state="failed",
+                last_error="interrupted while sending; it may or may not have arrived"))
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def outbox(unit_ids: set[int] | None, *, limit: int = 200) -> list[MailMessage]:

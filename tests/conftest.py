@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import text
-from tests_support import PASSWORD
+from tests_support import PASSWORD, Inbox, free_port
 
 from feedback import create_app
 from feedback.extensions import db, limiter
@@ -189,3 +190,20 @@ def submit(client: FlaskClient, token_for: Callable[[Counter], str]) -> Callable
         return client.post(f"/q/{token_for(counter)}", data=data)
 
     return post
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[Inbox]:
+    """An aiosmtpd server on 127.0.0.1, with the app's SMTP settings pointing at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    keys = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_FROM")
+    saved = {k: app.config[k] for k in keys}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False,
+                      SMTP_FROM="gopy@xa.example.vn")
+    try:
+        yield inbox
+    finally:
+        app.config.update(saved)
+        controller.stop()

@@ -2,54 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
+from tests_support import free_port
 
 from feedback import mail
 from feedback.extensions import db
 from feedback.models import MailMessage
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        if self.refuse:
-            return "451 Try again later"
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(app) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS",
-                                         "SMTP_FROM")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False,
-                      SMTP_FROM="gopy@xa.example.vn")
-    try:
-        yield inbox
-    finally:
-        app.config.update(saved)
-        controller.stop()
 
 
 def _subject(raw: bytes) -> str:
@@ -62,8 +23,8 @@ def test_sent_after_commit_through_smtp(app, ctx, smtp) -> None:
     db.session.commit()
     assert mail.deliver_pending() == 1
     assert len(smtp.messages) == 1
-    sender, rcpts, raw = smtp.messages[0]
-    assert sender == "gopy@xa.example.vn" and rcpts == ["lanh.dao@xa.example.vn"]
+    rcpts, raw = smtp.messages[0]
+    assert smtp.senders == ["gopy@xa.example.vn"] and rcpts == ["lanh.dao@xa.example.vn"]
     assert _subject(raw) == "Cảnh báo: phiếu có phản ánh"
     body = message_from_bytes(raw).get_payload(decode=True).decode("utf-8")
     assert "Nội dung có dấu tiếng Việt." in body
@@ -139,3 +100,37 @@ def test_mail_cli(app, runner, smtp) -> None:
     assert "Sent 1 message(s)." in result.output and len(smtp.messages) == 1
     listing = runner.invoke(args=["mail", "outbox", "--json"])
     assert '"state": "sent"' in listing.output
+
+
+def test_a_line_break_in_a_subject_does_not_break_sending(app, ctx, smtp) -> None:
+    mail.queue("t:crlf", "a@x.vn", "Cảnh báo: Xã\r\nBcc: x@evil.vn", "B")
+    db.session.commit()
+    assert mail.deliver_pending() == 1
+    rcpts, raw = smtp.messages[0]
+    assert _subject(raw) == "Cảnh báo: Xã Bcc: x@evil.vn" and rcpts == ["a@x.vn"]
+
+
+def test_an_unreachable_server_never_fails_the_caller(app, ctx) -> None:
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_STARTTLS=False)
+    try:
+        mail.queue("t:down", "a@x.vn", "S", "B")
+        db.session.commit()
+        assert mail.deliver_pending() == 0
+    finally:
+        app.config.update(SMTP_HOST=None, SMTP_PORT=587, SMTP_STARTTLS=True)
+    row = db.session.scalar(select(MailMessage))
+    assert row.state == "pending" and row.attempts == 1 and "Connection" in row.last_error
+
+
+def test_a_message_interrupted_mid_send_is_never_resent(app, ctx, smtp, runner) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    mail.queue("t:stuck", "a@x.vn", "S", "B")
+    db.session.commit()
+    row = db.session.scalar(select(MailMessage))
+    row.state, row.claimed_at = "sending", datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "interrupted" in result.output
+    db.session.refresh(row)
+    assert row.state == "failed" and smtp.messages == []

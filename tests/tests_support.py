@@ -1,3 +1,31 @@
-"""Constants shared by test modules (conftest fixtures cannot be imported)."""
+"""Constants and helpers shared by test modules (conftest fixtures cannot be imported)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
 
 PASSWORD = "correct horse battery"
+
+
+class Inbox:
+    """What a real SMTP server on loopback received: (recipients, raw message) each, and
+    the envelope senders. `refuse` makes it answer 451 (try again later)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.senders: list[str] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 Try again later"
+        self.senders.append(envelope.mail_from)
+        self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

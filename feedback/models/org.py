@@ -13,7 +13,7 @@ from feedback.links import new_short_code
 from feedback.models.timestamps import UTCDateTime, utcnow
 
 #: Unit codes travel in URLs and file names: plain lowercase ASCII, digits and dashes.
-UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+UNIT_CODE = re.compile(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
 
 
 class Unit(db.Model):  # type: ignore[name-defined,misc]
@@ -56,9 +56,9 @@ class Counter(db.Model):  # type: ignore[name-defined,misc]
     short_code: Mapped[str | None] = mapped_column(String(12), unique=True,
                                                    default=new_short_code)
     # A form opened before an office action (revoke, change of form, deactivation) is
-    # still accepted until `grace_until`: the citizen's answers are never thrown away.
+    # still accepted until `grace_until`: every generation from `grace_generation` up to
+    # the current one. The citizen's answers are never thrown away by an office action.
     grace_generation: Mapped[int | None] = mapped_column()
-    grace_questionnaire: Mapped[str | None] = mapped_column(String(20))
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

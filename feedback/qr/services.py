@@ -56,10 +56,15 @@ def start_grace(counter: Counter, now: datetime | None = None) -> datetime:
     """Remember the link the counter has now, so forms already opened from it are still
     accepted for REVOKE_GRACE_MINUTES (see survey.services.open_link). Call it before the
     change; returns the end of the grace."""
+    now = now or datetime.now(UTC)
     minutes = current_app.config["REVOKE_GRACE_MINUTES"]
-    counter.grace_generation = counter.token_generation
-    counter.grace_questionnaire = counter.questionnaire
-    counter.grace_until = (now or datetime.now(UTC)) + timedelta(minutes=minutes)
+    still_running = (counter.grace_generation is not None and counter.grace_until is not None
+                     and now < counter.grace_until)
+    if not still_running:
+        # A second action within the window keeps the older generation: a form opened
+        # before the first action is still accepted (every generation since is ours too).
+        counter.grace_generation = counter.token_generation
+    counter.grace_until = now + timedelta(minutes=minutes)
     return counter.grace_until
 
 

@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_mail_message_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_message')),
@@ -64,7 +65,6 @@ def upgrade():
     with op.batch_alter_table('counter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('short_code', sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column('grace_generation', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('grace_questionnaire', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('grace_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_counter_short_code'), ['short_code'])
 
@@ -106,7 +106,6 @@ def downgrade():
     with op.batch_alter_table('counter', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_counter_short_code'), type_='unique')
         batch_op.drop_column('grace_until')
-        batch_op.drop_column('grace_questionnaire')
         batch_op.drop_column('grace_generation')
         batch_op.drop_column('short_code')
 

@@ -4,14 +4,12 @@ leaders once, by mail or in the outbox; an ordinary response costs no extra quer
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, select
 
 from feedback.extensions import db
@@ -205,34 +203,6 @@ def test_an_ordinary_response_costs_no_extra_query(app, world, statements) -> No
     assert len([s for s in ordinary if s.lstrip().upper().startswith(("SELECT", "INSERT",
                                                                         "UPDATE"))]) == 2
     assert any("INSERT INTO mail_message" in s for s in alerted)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app) -> Iterator[Inbox]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS",
-                                         "SMTP_FROM")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False,
-                      SMTP_FROM="gopy@xa.example.vn")
-    try:
-        yield inbox
-    finally:
-        app.config.update(saved)
-        controller.stop()
 
 
 def test_sent_by_smtp_after_the_commit_once(app, world, submit, smtp) -> None:

@@ -88,11 +88,33 @@ def test_the_new_link_works_at_once(app, client, world, token_for, submit) -> No
     assert stored(app) == [(world.counter.id, "short")]
 
 
-def test_only_the_link_just_before_the_last_action_has_a_grace(app, client, world,
-                                                              token_for) -> None:
+def test_two_actions_within_the_window_keep_the_first_link_valid(app, client, world,
+                                                                   token_for) -> None:
+    """Revoke, then change the form: a form opened before either is still accepted."""
     first = token_for(world.counter)
     act(app, world.counter, "reissue")
     second = token_for(world.counter)
+    act(app, world.counter, "questionnaire")
+    data = {**SHORT, "submission_id": new_submission_id()}
+    assert client.post(f"/q/{first}", data=data).status_code == 303
+    data = {**SHORT, "submission_id": new_submission_id()}
+    assert client.post(f"/q/{second}", data=data).status_code == 303
+    assert stored(app) == [(world.counter.id, "short")] * 2
+
+
+def test_revoke_then_deactivate_keeps_the_open_form(app, client, world, token_for) -> None:
+    first = token_for(world.counter)
+    act(app, world.counter, "reissue")
+    act(app, world.counter, "deactivate")
+    data = {**SHORT, "submission_id": new_submission_id()}
+    assert client.post(f"/q/{first}", data=data).status_code == 303
+
+
+def test_after_the_window_an_action_starts_a_new_one(app, client, world, token_for) -> None:
+    first = token_for(world.counter)
+    act(app, world.counter, "reissue")
+    second = token_for(world.counter)
+    end_grace(app, world.counter)
     act(app, world.counter, "reissue")
     data = {**SHORT, "submission_id": new_submission_id()}
     assert client.post(f"/q/{first}", data=data).status_code == 410

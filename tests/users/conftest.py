@@ -3,11 +3,7 @@ server on loopback (aiosmtpd) for the mailed reset link."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from tests_support import PASSWORD
 
@@ -30,29 +26,3 @@ def install_admin(app: Flask, world) -> User:
         return user
 
 
-class Inbox:
-    """Keeps what the SMTP server receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[Inbox]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
-    try:
-        yield inbox
-    finally:
-        app.config.update(saved)
-        controller.stop()
