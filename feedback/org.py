@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Unit, User
+from feedback.models.org import UNIT_CODE
 
 KINDS = ("province", "commune")
 
@@ -23,14 +24,19 @@ class UnknownUnit(LookupError):
 
 
 def unit_by_code(code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+    unit = find_unit(code)
     if unit is None:
         raise UnknownUnit(f"no unit with code {code!r}")
     return unit
 
 
 def find_unit(code: str) -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+    """None for anything that cannot be a unit code, without asking the database: a NUL
+    from a form or a URL is an error on PostgreSQL (SQLite would just find nothing)."""
+    code = code.strip()
+    if not UNIT_CODE.fullmatch(code):
+        return None
+    return db.session.scalar(select(Unit).where(Unit.code == code))
 
 
 def descendant_ids(root_ids: int | Iterable[int]) -> set[int]:

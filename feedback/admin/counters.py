@@ -11,8 +11,6 @@ message for the CLI. Nothing is deleted: a deactivated counter keeps its respons
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -24,10 +22,13 @@ from feedback.extensions import db
 from feedback.models import Counter, Unit, User
 from feedback.qr import services as links
 from feedback.survey import catalogue
+from feedback.text_rules import TextRefused, clean_line
 
 #: Counter.name is String(200): checked here so SQLite and PostgreSQL answer alike.
 NAME_MAX = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Short codes drawn before giving up; two requests drawing the same free code at the same
+#: moment is already rare (887 million codes), three times in a row does not happen.
+SHORT_CODE_TRIES = 3
 
 
 class CounterError(ValueError):
@@ -46,17 +47,18 @@ class UnknownCounter(LookupError):
 # --- Pure rules ----------------------------------------------------------------------------
 
 def clean_name(raw: str) -> str:
-    """A counter name as it will be printed: NFC, inner runs of spaces collapsed, 1–200
-    characters, no control characters (PostgreSQL refuses NUL; a tab prints as garbage)."""
-    if _CONTROL.search(raw.replace("\t", " ").replace("\r\n", " ").replace("\n", " ")):
-        raise CounterError("control", "a counter name cannot contain control characters")
-    name = " ".join(unicodedata.normalize("NFC", raw).split())
-    if not name:
-        raise CounterError("empty", "a counter needs a name")
-    if len(name) > NAME_MAX:
-        raise CounterError("too_long", f"a counter name has at most {NAME_MAX} characters "
-                                       f"(this one has {len(name)})")
-    return name
+    """A counter name as it will be printed (`text_rules.clean_line`: NFC, inner runs of
+    spaces collapsed, 1–200 characters, one line, no control characters: PostgreSQL refuses
+    NUL, and a line break would break the poster and a mail subject)."""
+    try:
+        return clean_line(raw, NAME_MAX)
+    except TextRefused as exc:
+        message = {"control": "a counter name cannot contain line breaks or control "
+                              "characters",
+                   "empty": "a counter needs a name",
+                   "too_long": f"a counter name has at most {NAME_MAX} characters "
+                               f"(this one has {exc.length})"}[exc.reason]
+        raise CounterError(exc.reason, message) from None
 
 
 def check_questionnaire(code: str) -> str:
@@ -112,36 +114,54 @@ def counter_by_id(counter_id: int) -> Counter:
 
 # --- Use cases -----------------------------------------------------------------------------
 
-def _commit_name(counter: Counter) -> None:
-    """Let the unique (unit, name) constraint decide: a look-up first would race."""
+def _commit_name(unit_id: int, name: str, *, flush_only: bool = False) -> None:
+    """Let the unique constraints decide (a look-up first would race), then tell the
+    clashes apart: `name` already used in the unit is the office's to fix ("duplicate");
+    any other clash (a short code drawn twice at the same moment) is re-raised as the
+    IntegrityError it is, for the caller to handle."""
     try:
-        db.session.commit()
+        if flush_only:
+            db.session.flush()
+        else:
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise CounterError("duplicate", f"this unit already has a counter named "
-                                        f"{counter.name!r}") from None
+        if db.session.scalar(select(Counter.id).where(Counter.unit_id == unit_id,
+                                                      Counter.name == name)) is not None:
+            raise CounterError("duplicate", f"this unit already has a counter named "
+                                            f"{name!r}") from None
+        raise
+
+
+def _short_code_taken(code: str) -> bool:
+    return db.session.scalar(select(Counter.id).where(Counter.short_code == code)) is not None
 
 
 def create(unit: Unit, name: str, questionnaire: str = "short", *,
            actor: User | None = None) -> Counter:
-    """A new active counter at the end of the unit's list, with its own short code."""
+    """A new active counter at the end of the unit's list, with its own short code (drawn
+    again if another request took the same one in the meantime)."""
     check_unit_takes_counters(unit)
     clean = clean_name(name)
     code = check_questionnaire(questionnaire)
-    last = db.session.scalar(select(func.max(Counter.position))
-                             .where(Counter.unit_id == unit.id)) or 0
-    counter = Counter(unit_id=unit.id, name=clean, questionnaire=code, position=last + 1,
-                      short_code=links.fresh_short_code())
-    db.session.add(counter)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise CounterError("duplicate", f"this unit already has a counter named "
-                                        f"{clean!r}") from None
-    links.audit(actor, counter, "counter.create", f"{clean} ({code})")
-    db.session.commit()
-    return counter
+    unit_id = unit.id
+    for attempt in range(1, SHORT_CODE_TRIES + 1):
+        last = db.session.scalar(select(func.max(Counter.position))
+                                 .where(Counter.unit_id == unit_id)) or 0
+        short = links.fresh_short_code()
+        counter = Counter(unit_id=unit_id, name=clean, questionnaire=code,
+                          position=last + 1, short_code=short)
+        db.session.add(counter)
+        try:
+            _commit_name(unit_id, clean, flush_only=True)  # the id, for the audit line
+        except IntegrityError:
+            if attempt < SHORT_CODE_TRIES and _short_code_taken(short):
+                continue
+            raise
+        links.audit(actor, counter, "counter.create", f"{clean} ({code})")
+        db.session.commit()
+        return counter
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def rename(counter: Counter, name: str, *, actor: User | None = None) -> bool:
@@ -152,7 +172,7 @@ def rename(counter: Counter, name: str, *, actor: User | None = None) -> bool:
     old = counter.name
     counter.name = clean
     links.audit(actor, counter, "counter.rename", f"{old} → {clean}")
-    _commit_name(counter)
+    _commit_name(counter.unit_id, clean)
     return True
 
 

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from feedback.admin.forms import ImportConfirmForm, ImportUploadForm
 from feedback.admin.import_plans import Plan
 from feedback.admin.imports import MAX_BYTES, ImportRefused
-from feedback.admin.services import ImportResult, Refused
+from feedback.admin.units import ImportResult, Refused
 from feedback.auth.guards import user
 from feedback.extensions import csrf
 from feedback.models import User

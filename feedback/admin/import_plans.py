@@ -1,5 +1,5 @@
 """What an imported file would change: the plan, checked against the database as it is
-and the tree rules, before anything is written (`feedback.admin.services` applies it).
+and the tree rules, before anything is written (`feedback.admin.units` applies it).
 
 Pure: the callers pass the existing rows as plain values, so the same file gives the same
 plan (and the same refusals) on SQLite and PostgreSQL.

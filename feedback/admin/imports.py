@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedback.admin.unit_rules import MESSAGES as RULE_MESSAGES
-from feedback.admin.unit_rules import N_
+from feedback.msgid import N_
+from feedback.text_rules import has_control
 
 #: Bigger files belong to the CLI in pieces; the cap keeps a request's memory bounded.
 MAX_BYTES = 2 * 1024 * 1024
@@ -71,6 +72,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "a closing quote"),
     "empty_value": (N_("Ô “%(column)s” bắt buộc nhưng đang trống."),
                     "empty %(column)s"),
+    "control_chars": (N_("Ô “%(column)s” có dấu xuống dòng hoặc ký tự không in được (tab, "
+                         "NUL…). Xin gõ lại nội dung ô trên một dòng."),
+                      "%(column)s contains a line break or a control character"),
     "too_long": (N_("Dài %(length)d ký tự, quá giới hạn %(limit)d ký tự của cột "
                     "“%(column)s”."),
                  "%(length)d characters, longer than the %(limit)d allowed for %(column)s"),
@@ -321,10 +325,15 @@ def _cell_text(value: object) -> str:
 
 def check_cells(table: Table, model: Any, names: Mapping[str, str],
                  required: tuple[str, ...]) -> list[Issue]:
-    """Required values present and every value within its column's length."""
+    """Required values present, on one line without control characters (a cell of Excel
+    may hold a line break; PostgreSQL refuses a NUL), and every value within its column's
+    length."""
     issues = []
     for line, values in table.rows:
         for column, value in values.items():
+            if has_control(value):
+                issues.append(Issue(line, column, "control_chars", {"column": column}))
+                continue
             if column in required and not value:
                 issues.append(Issue(line, column, "empty_value", {"column": column}))
                 continue

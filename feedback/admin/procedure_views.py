@@ -13,7 +13,7 @@ from feedback.admin import import_flow, procedures
 from feedback.admin.forms import ActionForm, ProcedureForm
 from feedback.admin.imports import PROCEDURE_COLUMNS, PROCEDURE_REQUIRED
 from feedback.admin.procedures import ProcedureInput
-from feedback.admin.services import Refused
+from feedback.admin.units import Refused
 from feedback.auth.guards import (
     home_unit,
     roles_required,
@@ -24,7 +24,6 @@ from feedback.auth.guards import (
 )
 from feedback.extensions import csrf
 from feedback.models import Procedure, Unit
-from feedback.models.org import UNIT_CODE
 
 bp = Blueprint("procedures", __name__, url_prefix="/staff")
 
@@ -126,9 +125,9 @@ def set_active(procedure_id: int, action: str) -> Response:
 # ---------------------------------------------------------------- import from a file
 
 def _kind() -> import_flow.ImportKind:
-    """`?unit=` only says which list to go back to; the file names its own units."""
-    unit = request.args.get("unit")
-    unit = unit if unit and UNIT_CODE.match(unit) else None
+    """`?unit=` only says which list to go back to (the file names its own units), but a
+    unit outside the scope is a 404 here as everywhere: its code is never echoed back."""
+    unit = unit_in_scope(code).code if (code := request.args.get("unit")) else None
     return import_flow.ImportKind(
         name="procedures", title=_("Nhập danh sách thủ tục từ tệp"),
         plan=procedures.plan_procedure_import, apply=procedures.apply_procedure_import,

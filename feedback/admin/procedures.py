@@ -1,6 +1,6 @@
 """A commune's procedures (TTHC): listed by field, created, edited, deactivated and
 reactivated from the pages, or imported from a file (preview, then apply). Same habits as
-`feedback.admin.services`: one transaction per use case, an `AuditEvent` beside each
+`feedback.admin.units`: one transaction per use case, an `AuditEvent` beside each
 change, refusals as `Refused` with a message key.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback.admin import import_plans, imports
 from feedback.admin.import_plans import Plan, ProcedureContext, ProcedureState
 from feedback.admin.imports import ImportRefused
-from feedback.admin.services import ImportResult, Refused, audit
+from feedback.admin.units import ImportResult, Refused, audit, clean_value
 from feedback.extensions import db
 from feedback.models import Procedure, Unit, User
 from feedback.org import descendant_ids
@@ -56,15 +56,12 @@ class ProcedureInput:
 
 
 def _check_procedure(data: ProcedureInput) -> ProcedureInput:
-    clean = ProcedureInput(data.code.strip(), data.name.strip(), data.field.strip())
-    for column in ("code", "name"):
-        if not getattr(clean, column):
-            raise Refused("empty_value", column=column)
-    for column in ("code", "name", "field"):
-        value, limit = getattr(clean, column), imports.column_limit(Procedure, column)
-        if limit is not None and len(value) > limit:
-            raise Refused("too_long", length=len(value), limit=limit, column=column)
-    return clean
+    """Code and name required, field optional; each on one line, within its column."""
+    def clean(column: str, required: bool = True) -> str:
+        return clean_value(getattr(data, column), column,
+                           imports.column_limit(Procedure, column), required=required)
+
+    return ProcedureInput(clean("code"), clean("name"), clean("field", required=False))
 
 
 def _code_taken(unit_id: int, code: str, but: int | None = None) -> bool:

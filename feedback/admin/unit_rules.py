@@ -12,12 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-def N_(text: str) -> str:
-    """Marks a Vietnamese source string for the translation catalogue (Babel's default
-    `N_` keyword); the page translates it when it shows it."""
-    return text
-
+from feedback.msgid import N_
 
 KINDS = ("province", "commune")
 
@@ -41,7 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "self_parent": (N_("Một đơn vị không thể là cấp trên của chính nó."),
                     "a unit cannot be its own parent"),
     "province_needs_installation_admin": (
-        N_("Chỉ quản trị viên toàn hệ thống mới tạo được tỉnh hoặc đơn vị không có cấp trên."),
+        N_("Chỉ quản trị toàn hệ thống mới tạo được tỉnh hoặc đơn vị không có cấp trên."),
         "only the installation administrator creates a province or a top-level unit"),
     "parent_out_of_scope": (N_("Không có đơn vị nào mang mã %(parent)s trong phạm vi của "
                                "ông/bà."),

@@ -12,8 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from feedback.admin import import_flow
-from feedback.admin import services as units
+from feedback.admin import import_flow, units
 from feedback.admin.forms import ActionForm, UnitCreateForm, UnitEditForm
 from feedback.admin.imports import UNIT_COLUMNS, UNIT_REQUIRED
 from feedback.auth.guards import (
@@ -30,6 +29,18 @@ from feedback.reports.services import this_month, timezone
 bp = Blueprint("units", __name__, url_prefix="/staff")
 
 KIND_WORDS = {"province": _l("Tỉnh/thành phố"), "commune": _l("Xã/phường")}
+
+#: Refusal key → the form field it is about, so the message stands under what to change.
+#: Refusals of one cell (empty, too long, control characters) name their column instead.
+REFUSAL_FIELDS: dict[str, str] = {
+    "bad_code": "code", "code_taken": "code",
+    "bad_kind": "kind", "province_needs_installation_admin": "kind",
+    "province_has_parent": "parent", "commune_needs_parent": "parent",
+    "parent_not_province": "parent", "parent_inactive": "parent",
+    "parent_out_of_scope": "parent", "self_parent": "parent", "loop": "parent",
+    "has_children": "parent", "own_unit_move": "parent",
+}
+CELL_REFUSALS = ("empty_value", "too_long", "control_chars")
 
 
 def _kind_choices() -> list[tuple[str, str]]:
@@ -51,6 +62,16 @@ def _parent_choices(current: Unit | None = None) -> list[tuple[str, str]]:
     if user().unit_id is None:
         choices.append(("", _("— Không có (khi thêm tỉnh/thành phố) —")))
     return choices
+
+
+def _attach(form: UnitCreateForm | UnitEditForm, exc: units.Refused,
+            shown: tuple[str, ...]) -> None:
+    """Put a service's refusal under its field; one the page does not show (e.g. the
+    parent of a unit that cannot move) goes under the name."""
+    name = (str(exc.params.get("column", "name")) if exc.key in CELL_REFUSALS
+            else REFUSAL_FIELDS.get(exc.key, "name"))
+    field = getattr(form, name if name in shown else "name")
+    field.errors = [*field.errors, _(exc.template, **exc.params)]
 
 
 def _create_form() -> UnitCreateForm:
@@ -96,7 +117,7 @@ def create() -> Response | tuple[str, int]:
         unit = units.create_unit(user(), form.code.data or "", form.name.data or "",
                                  form.kind.data or "commune", form.parent.data or None)
     except units.Refused as exc:
-        form.code.errors = [*form.code.errors, _(exc.template, **exc.params)]
+        _attach(form, exc, ("code", "name", "kind", "parent"))
         return _index_page(form, 422)
     flash(_("Đã thêm đơn vị %(name)s.", name=unit.name), "success")
     return redirect(url_for(".show", code=unit.code), code=303)
@@ -133,7 +154,7 @@ def edit(code: str) -> Response | tuple[str, int]:
     try:
         units.update_unit(user(), unit, form.name.data or "", parent or None)
     except units.Refused as exc:
-        form.name.errors = [*form.name.errors, _(exc.template, **exc.params)]
+        _attach(form, exc, ("name", "parent") if _movable(unit) else ("name",))
         return _show_page(unit, form, 422)
     flash(_("Đã lưu thay đổi của %(name)s.", name=unit.name), "success")
     return redirect(url_for(".show", code=unit.code), code=303)

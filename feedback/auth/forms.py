@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from feedback.form_rules import NoControl
+
 #: Something@something without spaces or control characters: enough to catch a typo; the
 #: mailbox itself is proved by the set-password link.
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"
@@ -19,6 +21,7 @@ class LoginForm(FlaskForm):
         _l("Thư điện tử"),
         validators=[
             DataRequired(_l("Xin nhập thư điện tử.")),
+            NoControl(),
             Regexp(EMAIL_PATTERN, message=_l("Thư điện tử không hợp lệ.")),
             Length(max=254),
         ],

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback.extensions import db, login_manager
 from feedback.links import api_token_hash, new_api_token
 from feedback.models import ApiToken, AuditEvent, User
+from feedback.text_rules import has_control
 
 # A hash to compare against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH: dict[str, str] = {}
@@ -55,19 +56,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_user(email: str, password: str, role: str, unit_code: str | None,
-                name: str = "") -> User:
-    """Without a unit only an admin can be created: the installation's administrator,
-    the first account of an empty database. The rules live in `feedback.users.services`
-    (one service for the pages and the CLI); this keeps the first version's signature."""
-    from feedback.users.services import NewAccount, create_account
-
-    return create_account(None, NewAccount(email=email, name=name, role=role,
-                                           unit_code=unit_code, password=password)).user
-
-
 def user_by_email(email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = None if has_control(email) else db.session.scalar(
+        select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise AuthError(f"no user with e-mail {email}", "unknown_user")
     return user
@@ -189,6 +180,8 @@ def issue_api_token(user: User, label: str = "", days: int | None = None, *,
         raise AuthError("days must be between 1 and 3660", "days")
     if not user.active:
         raise AuthError(f"{user.email} is disabled", "disabled")
+    if has_control(label):
+        raise AuthError("a label cannot contain line breaks or control characters", "label")
     token = new_api_token()
     row = ApiToken(user=user, token_hash=api_token_hash(token), label=label.strip()[:100],
                    expires_at=datetime.now(UTC) + timedelta(days=days))

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 from feedback.auth import services
 from feedback.auth.forms import LoginForm, LogoutForm, NewPasswordForm
 from feedback.extensions import limiter
-from feedback.i18n import N_
+from feedback.msgid import N_
 
 bp = Blueprint("auth", __name__)
 
@@ -85,7 +85,7 @@ def logout() -> Response:
         if current_user.is_authenticated:
             services.sign_out(current_user._get_current_object())
         logout_user()
-        flash(_("Đã đăng xuất."), "info")
+        flash(_("Đã đăng xuất trên mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 
 from feedback.auth.forms import EMAIL_PATTERN, MIN_PASSWORD, NewPasswordForm
+from feedback.form_rules import NoControl
 
 LINK, PASSWORD = "link", "password"
 
@@ -25,18 +26,20 @@ class PlacementForm(FlaskForm):
     """Role and unit; the unit "" is the installation (an admin who sees every unit)."""
 
     role = SelectField(_l("Vai trò"), choices=[], validate_choice=False,
-                       validators=[DataRequired(_l("Xin chọn vai trò."))])
-    unit = SelectField(_l("Đơn vị"), choices=[], validate_choice=False)
+                       validators=[DataRequired(_l("Xin chọn vai trò.")), NoControl()])
+    unit = SelectField(_l("Đơn vị"), choices=[], validate_choice=False,
+                       validators=[NoControl()])
 
 
 class NewUserForm(PlacementForm):
     email = EmailField(_l("Thư điện tử"), validators=[
         DataRequired(_l("Xin nhập thư điện tử.")),
+        NoControl(),
         Regexp(EMAIL_PATTERN, message=_l("Thư điện tử không hợp lệ.")),
         Length(max=254, message=_l("Thư điện tử dài quá 254 ký tự.")),
     ])
     name = StringField(_l("Họ và tên"), validators=[
-        Length(max=200, message=_l("Họ và tên dài quá 200 ký tự."))])
+        NoControl(), Length(max=200, message=_l("Họ và tên dài quá 200 ký tự."))])
     how = RadioField(_l("Mật khẩu"), default=LINK, choices=[
         SelectChoice(LINK, _l("Gửi liên kết để người dùng tự đặt mật khẩu")),
         SelectChoice(PASSWORD, _l("Đặt mật khẩu ban đầu ngay bây giờ")),
@@ -56,7 +59,7 @@ class ConfirmForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     label = StringField(_l("Tên gợi nhớ (máy, phần mềm dùng token)"), validators=[
-        Length(max=100, message=_l("Tên gợi nhớ dài quá 100 ký tự."))])
+        NoControl(), Length(max=100, message=_l("Tên gợi nhớ dài quá 100 ký tự."))])
     days = IntegerField(_l("Hiệu lực (ngày)"), validators=[
         InputRequired(_l("Xin nhập số ngày.")),
         NumberRange(1, 3660, message=_l("Số ngày từ 1 đến 3660."))])

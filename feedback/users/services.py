@@ -29,6 +29,7 @@ from feedback.auth.services import (
 from feedback.extensions import db
 from feedback.models import Unit, User
 from feedback.models.users import ROLES
+from feedback.text_rules import TextRefused, clean_line, has_control
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def user_by_id(actor: User | None, user_id: int) -> User | None:
 
 
 def user_by_email(actor: User | None, email: str) -> User:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = None if has_control(email) else db.session.scalar(
+        select(User).where(User.email == email.strip().lower()))
     if user is None or not manages(actor, user):
         raise AuthError(f"no user with e-mail {email}", "unknown_user")
     return user
@@ -124,8 +126,12 @@ def _keeps_an_installation_admin(target: User) -> None:
 
 def create_account(actor: User | None, new: NewAccount) -> Created:
     email = new.email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or has_control(email):
         raise AuthError("not an e-mail address", "email")
+    try:
+        name = clean_line(new.name, 200, required=False)
+    except TextRefused as exc:
+        raise AuthError(f"the name {exc}", "name") from None
     if new.password is not None and len(new.password) < MIN_PASSWORD:
         raise AuthError(f"password must have at least {MIN_PASSWORD} characters", "short")
     unit = _placement(actor, new.role, new.unit_code)
@@ -133,7 +139,7 @@ def create_account(actor: User | None, new: NewAccount) -> Created:
         raise AuthError(f"a user with e-mail {email} exists", "email_taken")
     # Without a password the account gets a random one nobody knows until the link is used.
     password = new.password if new.password is not None else secrets.token_urlsafe(32)
-    user = User(email=email, name=new.name.strip()[:200], role=new.role, unit=unit,
+    user = User(email=email, name=name, role=new.role, unit=unit,
                 password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()

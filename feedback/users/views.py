@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response
 
 from feedback import org
 from feedback.auth import services as auth
-from feedback.auth.guards import roles_required, user, visible_unit_ids
+from feedback.auth.guards import home_unit, roles_required, user, visible_unit_ids
 from feedback.display import ROLE_WORDS
-from feedback.i18n import N_
 from feedback.models import User
 from feedback.models.users import ROLES
+from feedback.msgid import N_
 from feedback.users import services
 from feedback.users.forms import (
     PASSWORD,
@@ -38,11 +38,15 @@ ID = "int(max=2147483647)"
 REFUSALS: dict[str, tuple[str, str]] = {
     "email": ("email", N_("Thư điện tử không hợp lệ.")),
     "email_taken": ("email", N_("Đã có tài khoản dùng thư điện tử này.")),
+    "name": ("name", N_("Họ và tên có dấu xuống dòng hoặc ký tự không in được, hoặc dài quá "
+                        "200 ký tự. Xin gõ lại trên một dòng.")),
+    "label": ("label", N_("Tên gợi nhớ có dấu xuống dòng hoặc ký tự không in được. Xin gõ "
+                          "lại trên một dòng.")),
     "short": ("password", N_("Mật khẩu cần ít nhất 8 ký tự.")),
     "role": ("role", N_("Vai trò không hợp lệ.")),
     "unknown_unit": ("unit", N_("Đơn vị không hợp lệ.")),
-    "needs_unit": ("unit", N_("Vai trò này cần một đơn vị. Chỉ quản trị hệ thống mới có thể "
-                              "không thuộc đơn vị nào (quản trị toàn hệ thống).")),
+    "needs_unit": ("unit", N_("Vai trò này cần một đơn vị. Chỉ quản trị toàn hệ thống mới "
+                              "không thuộc đơn vị nào.")),
     "installation_only": ("unit", N_("Chỉ quản trị toàn hệ thống mới được giao quyền quản "
                                      "trị toàn hệ thống. Xin chọn một đơn vị.")),
     "inactive_unit": ("unit", N_("Đơn vị này đã ngừng hoạt động. Xin chọn đơn vị khác.")),
@@ -80,7 +84,8 @@ def _choices(form: PlacementForm) -> None:
     form.role.choices = [(r, ROLE_WORDS[r]) for r in ROLES]
     units = org.unit_choices(visible_unit_ids())
     if services.is_installation_admin(user()):
-        units = [("", _("— Toàn hệ thống (quản trị toàn hệ thống) —")), *units]
+        # Last, not first: the most powerful placement is never the one chosen by default.
+        units = [*units, ("", _("— Toàn hệ thống (quản trị toàn hệ thống) —"))]
     form.unit.choices = units
 
 
@@ -106,6 +111,12 @@ def index() -> str:
 def create() -> str | Response | tuple[str, int]:
     form = NewUserForm()
     _choices(form)
+    if not form.is_submitted():
+        # The least powerful role in the admin's own unit: a careless click must not
+        # create another administrator.
+        home = home_unit()
+        form.role.data = "officer"
+        form.unit.data = home.code if home is not None else ""
     if form.validate_on_submit():
         new = services.NewAccount(
             email=form.email.data or "", name=form.name.data or "", role=form.role.data or "",

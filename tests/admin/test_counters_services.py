@@ -14,8 +14,8 @@ from feedback.models import AuditEvent, Counter
 
 @pytest.mark.parametrize(("raw", "clean"), [
     ("Quầy 1", "Quầy 1"),
-    ("  Quầy   1\t— Tư pháp ", "Quầy 1 — Tư pháp"),
-    ("Quầy\n2", "Quầy 2"),
+    ("  Quầy   1 — Tư pháp ", "Quầy 1 — Tư pháp"),
+    ("Quầy\u00a02", "Quầy 2"),  # a no-break space is a space
     ("Qua\u0300y 3", "Quày 3"),  # decomposed marks are composed (NFC)
     ("x" * 200, "x" * 200),
 ])
@@ -24,8 +24,11 @@ def test_clean_name_accepts(raw: str, clean: str) -> None:
 
 
 @pytest.mark.parametrize(("raw", "reason"), [
-    ("", "empty"), ("   \n ", "empty"), ("x" * 201, "too_long"),
+    ("", "empty"), ("   ", "empty"), ("x" * 201, "too_long"),
     ("Quầy\x00", "control"), ("Quầy\x1b[31m", "control"), ("Quầy\x7f", "control"),
+    # One line: a pasted line break or tab is refused, not silently joined.
+    ("Quầy\n2", "control"), ("Quầy\r\n2", "control"), ("Quầy\t1", "control"),
+    ("   \n ", "control"), ("Quầy\u20282", "control"), ("Quầy\x852", "control"),
 ])
 def test_clean_name_refuses(raw: str, reason: str) -> None:
     with pytest.raises(desk.CounterError) as exc:

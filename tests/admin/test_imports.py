@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from feedback.admin import import_plans, imports, procedures, services
+from feedback.admin import import_plans, imports, procedures, units
 from feedback.admin.imports import MAX_BYTES, MAX_ROWS, Issue
 from feedback.extensions import db
 from feedback.models import AuditEvent, Procedure, Unit
@@ -133,11 +133,11 @@ def test_bad_unit_files_are_refused_whole(app, world, content: bytes, filename: 
                                           expected: list[tuple[int, str, str]]) -> None:
     with app.app_context():
         before = count(Unit)
-        plan = services.plan_unit_import(content, filename)
+        plan = units.plan_unit_import(content, filename)
         assert found(plan) == expected
         assert plan.rows == []
         with pytest.raises(imports.ImportRefused) as refused:
-            services.import_units(content, filename)
+            units.import_units(content, filename)
         assert refused.value.issues == plan.issues
         db.session.rollback()
         assert count(Unit) == before and count(AuditEvent) == 0
@@ -198,7 +198,7 @@ def _csv(rows: list[list[str]], sep: str = ",") -> str:
 ])
 def test_good_unit_files_plan_then_apply(app, world, content: bytes, filename: str) -> None:
     with app.app_context():
-        plan = services.plan_unit_import(content, filename)
+        plan = units.plan_unit_import(content, filename)
         assert plan.ok, found(plan)
         assert plan.extra_columns == ("ghi chú",)
         assert [(r.line, r.action, r.key) for r in plan.rows] == [
@@ -206,7 +206,7 @@ def test_good_unit_files_plan_then_apply(app, world, content: bytes, filename: s
             (5, "unchanged", "xa-a1"), (6, "update", "xa-a2")]
         assert plan.rows[4].changes == (("name", "Xã Hà Tiến", "Xã Hà Tiến (mới)"),)
         assert count(Unit) == 5  # planning wrote nothing
-        result = services.apply_unit_import(plan)
+        result = units.apply_unit_import(plan)
         assert (result.created, result.updated, result.unchanged) == (3, 1, 1)
         cat = db.session.scalar(select(Unit).where(Unit.code == "xa-c1"))
         assert cat is not None and cat.parent is not None and cat.parent.code == "tinh-c"
@@ -214,7 +214,7 @@ def test_good_unit_files_plan_then_apply(app, world, content: bytes, filename: s
         actions = db.session.scalars(select(AuditEvent.target).where(
             AuditEvent.action == "unit.import")).all()
         assert sorted(actions) == ["tinh-c", "xa-a2", "xa-c1", "xa-moi"]
-        again = services.plan_unit_import(content, filename)
+        again = units.plan_unit_import(content, filename)
         assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
 
 
@@ -254,13 +254,13 @@ def test_a_province_admin_imports_only_inside_the_province(app, world) -> None:
             "tinh-a,Tỉnh A (đổi tên),,province\n")
     with app.app_context():
         admin = db.session.get(User, world.admin.id)
-        plan = services.plan_unit_import(text.encode(), "u.csv", admin)
+        plan = units.plan_unit_import(text.encode(), "u.csv", admin)
         assert found(plan) == [
             (3, "parent_code", "Không có đơn vị nào mang mã tinh-b trong phạm vi của ông/bà."),
-            (4, "parent_code", "Chỉ quản trị viên toàn hệ thống mới tạo được tỉnh hoặc đơn vị "
+            (4, "parent_code", "Chỉ quản trị toàn hệ thống mới tạo được tỉnh hoặc đơn vị "
                                "không có cấp trên."),
             (5, "code", "Mã xa-b1 đã được dùng cho một đơn vị khác.")]
-        ok = services.plan_unit_import(
+        ok = units.plan_unit_import(
             (UNIT_HEADER + "xa-a3,Xã A3,tinh-a,commune\ntinh-a,Tỉnh A mới,,\n").encode(),
             "u.csv", admin)
         assert ok.ok and (ok.created, ok.updated) == (1, 1)
@@ -301,7 +301,8 @@ def test_cli_imports_xlsx(app, runner, world, tmp_path) -> None:
     result = runner.invoke(args=["procedures", "import", str(book)])
     assert result.exit_code == 0, result.output
     assert "Procedures: 1 created, 0 updated, 0 unchanged." in result.output
-    units = tmp_path / "units.xlsx"
-    units.write_bytes(xlsx([["code", "name", "parent_code", "kind"],
-                            ["xa-a3", "Xã A3", "tinh-a", "commune"]]))
-    assert "Units: 1 created" in runner.invoke(args=["units", "import", str(units)]).output
+    unit_book = tmp_path / "units.xlsx"
+    unit_book.write_bytes(xlsx([["code", "name", "parent_code", "kind"],
+                                ["xa-a3", "Xã A3", "tinh-a", "commune"]]))
+    assert "Units: 1 created" in runner.invoke(args=["units", "import",
+                                                     str(unit_book)]).output

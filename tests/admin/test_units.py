@@ -162,7 +162,7 @@ def test_admin_creates_renames_moves_and_deactivates(app, client, world, login) 
 
 @pytest.mark.parametrize(("url", "data", "message"), [
     ("/staff/units", {"code": "tinh-c", "name": "Tỉnh C", "kind": "province", "parent": ""},
-     "Chỉ quản trị viên toàn hệ thống mới tạo được tỉnh"),
+     "Chỉ quản trị toàn hệ thống mới tạo được tỉnh"),
     ("/staff/units", {"code": "xa-b9", "name": "Xã B9", "kind": "commune", "parent": "tinh-b"},
      "Không có đơn vị nào mang mã tinh-b trong phạm vi của ông/bà."),
     ("/staff/units", {"code": "xa-a1", "name": "Trùng", "kind": "commune", "parent": "tinh-a"},

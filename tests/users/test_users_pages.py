@@ -345,3 +345,13 @@ def test_an_empty_initial_password_is_refused(app, client, world, login) -> None
                                                  "unit": "xa-a1", "how": "password"})
     assert resp.status_code == 422
     assert "Mật khẩu cần ít nhất 8 ký tự." in resp.get_data(as_text=True)
+
+
+def test_the_new_user_form_defaults_to_an_officer_of_the_admins_unit(client, login,
+                                                                      world) -> None:
+    login(world.admin)
+    page = client.get("/staff/users/new").get_data(as_text=True)
+    assert '<option selected value="officer">' in page or \
+        '<option value="officer" selected>' in page
+    assert f'<option selected value="{world.province.code}">' in page or \
+        f'<option value="{world.province.code}" selected>' in page

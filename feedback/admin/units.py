@@ -1,7 +1,7 @@
 """Units: the tree, changed from the pages or imported from a file (one parser,
 `feedback.admin.imports`), plus the shared pieces of the settings services (refusals,
-the audit line, the actor's scope) and the counter look-ups the CLI uses. Procedures live
-in `feedback.admin.procedures`.
+the audit line, the actor's scope). Procedures live in `feedback.admin.procedures`,
+counters in `feedback.admin.counters`.
 
 Each use case is one transaction and writes an `AuditEvent` beside the change. Refusals
 are `Refused` (a ValueError) carrying a message key: the pages show the Vietnamese text,
@@ -23,7 +23,6 @@ from feedback.admin.import_plans import Plan, UnitState
 from feedback.admin.imports import MESSAGES, ImportRefused
 from feedback.admin.unit_rules import (
     INSTALLATION,
-    N_,
     Actor,
     Node,
     actor_problems,
@@ -33,7 +32,9 @@ from feedback.admin.unit_rules import (
 from feedback.extensions import db
 from feedback.models import AuditEvent, Counter, Procedure, Response, Unit, User
 from feedback.models.org import UNIT_CODE
-from feedback.org import descendant_ids, unit_by_code
+from feedback.msgid import N_
+from feedback.org import descendant_ids, find_unit
+from feedback.text_rules import TextRefused, clean_line
 
 __all__ = ["ImportRefused", "Refused"]
 
@@ -63,6 +64,20 @@ class Refused(ValueError):
 
 def _messages() -> dict[str, tuple[str, str]]:
     return {**MESSAGES, **PROCEDURE_MESSAGES}
+
+
+def clean_value(raw: str, column: str, limit: int | None, *, required: bool = True) -> str:
+    """A typed name, code or field as it will be stored (`text_rules.clean_line`: one
+    line, no control characters, spaces collapsed), or the `Refused` the import would
+    report for the same cell: the pages, the CLI and a file refuse alike."""
+    try:
+        return clean_line(raw, limit, required=required)
+    except TextRefused as exc:
+        if exc.reason == "control":
+            raise Refused("control_chars", column=column) from None
+        if exc.reason == "empty":
+            raise Refused("empty_value", column=column) from None
+        raise Refused("too_long", length=exc.length, limit=exc.limit, column=column) from None
 
 
 @dataclass(frozen=True)
@@ -144,23 +159,23 @@ def _parent(code: str | None, actor: Actor) -> Unit | None:
     """The parent named on a form; one outside the actor's scope is "unknown"."""
     if not code:
         return None
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = find_unit(code)
     if unit is None or not actor.sees(unit.code):
         raise Refused("parent_out_of_scope", parent=code)
     return unit
 
 
+def _unit_name(raw: str) -> str:
+    return clean_value(raw, "name", imports.column_limit(Unit, "name") or 200)
+
+
 def create_unit(actor_user: User | None, code: str, name: str, kind: str,
                 parent_code: str | None) -> Unit:
-    code, name = code.strip(), name.strip()
+    code = code.strip()
     limit = imports.column_limit(Unit, "code") or 40
-    if not UNIT_CODE.match(code) or len(code) > limit:
+    if not UNIT_CODE.fullmatch(code) or len(code) > limit:
         raise Refused("bad_code", code=code)
-    if not name:
-        raise Refused("empty_value", column="name")
-    name_limit = imports.column_limit(Unit, "name") or 200
-    if len(name) > name_limit:
-        raise Refused("too_long", length=len(name), limit=name_limit, column="name")
+    name = _unit_name(name)
     actor = actor_for(actor_user)
     parent = _parent(parent_code, actor)
     node = Node(code, kind, parent.code if parent else None)
@@ -185,12 +200,7 @@ def create_unit(actor_user: User | None, code: str, name: str, kind: str,
 def update_unit(actor_user: User | None, unit: Unit, name: str, parent_code: str | None
                 ) -> Unit:
     """Rename and/or move. Moving re-checks the tree rules and the actor's scope."""
-    name = name.strip()
-    if not name:
-        raise Refused("empty_value", column="name")
-    name_limit = imports.column_limit(Unit, "name") or 200
-    if len(name) > name_limit:
-        raise Refused("too_long", length=len(name), limit=name_limit, column="name")
+    name = _unit_name(name)
     actor = actor_for(actor_user)
     before = _node(unit)
     new_parent_code = parent_code or None
@@ -288,15 +298,8 @@ def import_units(content: bytes, filename: str = "units.csv",
     return apply_unit_import(plan_unit_import(content, filename, actor_user), actor_user)
 
 
-# ---------------------------------------------------------------- look-ups for the CLI
+# ---------------------------------------------------------------- a look-up for the CLI
 
 def all_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.code)))
 
-
-def counters_of(unit_code: str) -> list[Counter]:
-    return list(unit_by_code(unit_code).counters)
-
-
-def counter_by_id(counter_id: int) -> Counter | None:
-    return db.session.get(Counter, counter_id)

@@ -45,7 +45,8 @@ def _refusal(exc: desk.CounterError | qr.InactiveCounter) -> str:
     words = {
         "empty": _("Xin nhập tên quầy."),
         "too_long": _("Tên quầy dài quá %(n)d ký tự, xin viết ngắn lại.", n=desk.NAME_MAX),
-        "control": _("Tên quầy có ký tự không in được, xin gõ lại tên."),
+        "control": _("Tên quầy có dấu xuống dòng hoặc ký tự không in được, xin gõ lại tên "
+                     "trên một dòng."),
         "duplicate": _("Đơn vị đã có một quầy mang tên này. Xin đặt tên khác, ví dụ thêm "
                        "số quầy."),
         "province": _("Tỉnh không có quầy riêng: quầy đặt ở bộ phận một cửa của xã, phường. "
@@ -55,7 +56,16 @@ def _refusal(exc: desk.CounterError | qr.InactiveCounter) -> str:
         "questionnaire": _("Mẫu phiếu không hợp lệ."),
         "inactive": _("Quầy đang ngừng hoạt động. Xin mở lại quầy trước."),
     }
-    return words.get(exc.reason, _("Không thực hiện được thay đổi này."))
+    return words.get(exc.reason, _not_done())
+
+
+def _first_error(errors: list[str]) -> str:
+    """The name field's own message (empty, control characters), else "enter a name"."""
+    return str(errors[0]) if errors else _("Xin nhập tên quầy.")
+
+
+def _not_done() -> str:
+    return _("Không thực hiện được thay đổi này.")
 
 
 def _questionnaire_choices() -> list[tuple[str, str]]:
@@ -107,7 +117,7 @@ def create() -> tuple[str, int] | Response:
     if not form.validate_on_submit():  # CSRF is checked before any view (CSRFProtect)
         return _page(unit, status=422, create_form=form, error=(
             _("Mẫu phiếu không hợp lệ.") if "questionnaire" in form.errors
-            else _("Xin nhập tên quầy.")))
+            else _first_error(form.name.errors)))
     try:
         counter = desk.create(unit, form.name.data or "", form.questionnaire.data or "short",
                               actor=user())
@@ -124,7 +134,7 @@ def rename(counter_id: int) -> tuple[str, int] | Response:
     counter = counter_in_scope(counter_id)
     form = CounterRenameForm()
     if not form.validate_on_submit():
-        return _page(counter.unit, status=422, error=_("Xin nhập tên quầy."))
+        return _page(counter.unit, status=422, error=_first_error(form.name.errors))
     old = counter.name
     try:
         changed = desk.rename(counter, form.name.data or "", actor=user())
@@ -163,6 +173,8 @@ def move(counter_id: int) -> tuple[str, int] | Response:
 @roles_required(*CHANGERS)
 def deactivate(counter_id: int) -> tuple[str, int] | Response:
     counter = counter_in_scope(counter_id)
+    if not CounterActionForm().validate_on_submit():
+        return _page(counter.unit, status=422, error=_not_done())
     until = desk.deactivate(counter, actor=user())
     if until is None:
         flash(_("%(name)s đã ngừng hoạt động từ trước.", name=counter.name), "info")
@@ -177,6 +189,8 @@ def deactivate(counter_id: int) -> tuple[str, int] | Response:
 @roles_required(*CHANGERS)
 def reactivate(counter_id: int) -> tuple[str, int] | Response:
     counter = counter_in_scope(counter_id)
+    if not CounterActionForm().validate_on_submit():
+        return _page(counter.unit, status=422, error=_not_done())
     try:
         changed = desk.reactivate(counter, actor=user())
     except desk.CounterError as exc:
@@ -200,6 +214,8 @@ def reissue(counter_id: int) -> str | tuple[str, int] | Response:
         return render_template("admin/counters_reissue.html", counter=counter,
                                form=ReissueForm(),
                                minutes=current_app.config["REVOKE_GRACE_MINUTES"])
+    if not ReissueForm().validate_on_submit():
+        return _page(counter.unit, status=422, error=_not_done())
     try:
         qr.reissue(counter, actor=user())
     except qr.InactiveCounter as exc:
