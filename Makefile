@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+# English (and any later language) catalogues: the .po files are kept in git, the compiled
+# .mo files are built here so `make run` and `make test` on a fresh clone have English.
+PO := $(wildcard feedback/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
 
-.PHONY: run test test-pg lint bench e2e clean
+.PHONY: run test test-pg lint bench e2e clean translations messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +18,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: $(MO)
+
+# After adding or changing strings: extract them, merge into each catalogue, translate the
+# new entries (tests/test_i18n.py fails while one is empty or fuzzy), then `make translations`.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs '.* __pycache__' \
+		--sort-by-file -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d feedback/translations --width 100 --ignore-obsolete
+
+run: $(STAMP) $(MO)
 	FEEDBACK_ENV=$${FEEDBACK_ENV:-development} $(BIN)/feedback db upgrade
 	FEEDBACK_ENV=$${FEEDBACK_ENV:-development} $(BIN)/feedback demo
 	FEEDBACK_ENV=$${FEEDBACK_ENV:-development} FEEDBACK_BASE_URL=$${FEEDBACK_BASE_URL:-http://$(HOST):$(PORT)} \
 		$(BIN)/feedback run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy feedback

@@ -53,7 +53,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "vi")
+    from feedback import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=str(i18n.TRANSLATIONS))
     install_login(app)
     login_manager.request_loader(load_bearer_user)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -76,16 +79,24 @@ def _tune_sqlite(engine: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.admin.views import bp as admin_bp
+    from feedback.admin.counter_views import bp as admin_bp
+    from feedback.admin.procedure_views import bp as procedures_bp
+    from feedback.admin.unit_views import bp as units_bp
     from feedback.api.views import bp as api_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.extensions import csrf
+    from feedback.i18n import bp as i18n_bp
     from feedback.qr.views import bp as qr_bp
     from feedback.reports.views import bp as reports_bp
     from feedback.survey.views import bp as survey_bp
+    from feedback.users.views import bp as users_bp
 
     for bp in (survey_bp, auth_bp, reports_bp, admin_bp, qr_bp, api_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(i18n_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(units_bp)
+    app.register_blueprint(procedures_bp)
     csrf.exempt(api_bp)  # read-only JSON; bearer tokens or a session cookie on GET
 
 

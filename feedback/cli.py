@@ -26,13 +26,6 @@ def main() -> None:
     cli.main(prog_name="feedback")
 
 
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from exc
-
-
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -81,7 +74,7 @@ def register_demo(app: Flask) -> None:
             click.echo("Demo data already present; nothing added.")
         click.echo(f"Demo staff logins (password: {demo_data.DEMO_PASSWORD}):")
         for email, role, unit in result.logins:
-            click.echo(f"  {email:40} {role:8} {unit}")
+            click.echo(f"  {email:40} {role:8} {unit or '(every unit)'}")
 
 
 def register_users(app: Flask) -> None:
@@ -97,11 +90,81 @@ def register_users(app: Flask) -> None:
     def users_create(email: str, password: str, role: str, unit_code: str | None,
                      name: str) -> None:
         """Create a staff account scoped to a unit and its descendants."""
-        from feedback.auth.services import create_user
+        from feedback.users.services import NewAccount, create_account
 
         with domain_errors():
-            user = create_user(email, password, role, unit_code, name)
+            user = create_account(None, NewAccount(email=email, role=role, unit_code=unit_code,
+                                                   name=name, password=password)).user
         click.echo(f"Created {user.email} ({user.role} of {unit_code or 'the installation'}).")
+
+    @users.command("list")
+    @click.option("--json", "as_json", is_flag=True)
+    def users_list(as_json: bool) -> None:
+        """Every account with role, unit (none: the installation), state and last login."""
+        from feedback.users.services import users_in_scope
+
+        rows = [{"email": u.email, "role": u.role, "unit": u.unit.code if u.unit else None,
+                 "active": u.active,
+                 "last_login": u.last_login_at.isoformat() if u.last_login_at else None}
+                for u in users_in_scope(None)]
+        if as_json:
+            _echo_json(rows)
+            return
+        for r in rows:
+            click.echo(f"{r['email']:40} {r['role']:8} {r['unit'] or '(installation)':20} "
+                       f"{'active' if r['active'] else 'disabled':9} {r['last_login'] or '-'}")
+
+    @users.command("disable")
+    @click.option("--email", required=True)
+    def users_disable(email: str) -> None:
+        """Disable an account: its sessions and API tokens stop at once."""
+        from feedback.users.services import set_active, user_by_email
+
+        with domain_errors():
+            set_active(None, user_by_email(None, email), False)
+        click.echo(f"Disabled {email.strip().lower()}.")
+
+    @users.command("enable")
+    @click.option("--email", required=True)
+    def users_enable(email: str) -> None:
+        """Enable a disabled account again (old sessions stay ended)."""
+        from feedback.users.services import set_active, user_by_email
+
+        with domain_errors():
+            set_active(None, user_by_email(None, email), True)
+        click.echo(f"Enabled {email.strip().lower()}.")
+
+    @users.command("set-role")
+    @click.option("--email", required=True)
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--unit", "unit_code", default=None,
+                  help="New unit code; omitted: the account keeps its unit.")
+    @click.option("--installation", is_flag=True,
+                  help="Make the account the installation's admin (no unit; role admin).")
+    def users_set_role(email: str, role: str, unit_code: str | None,
+                       installation: bool) -> None:
+        """Change an account's role and/or unit."""
+        from feedback.users.services import change_placement, user_by_email
+
+        if installation and unit_code:
+            raise click.ClickException("--installation and --unit exclude each other")
+        with domain_errors():
+            user = user_by_email(None, email)
+            code = None if installation else unit_code or (user.unit.code if user.unit else None)
+            change_placement(None, user, role, code)
+        click.echo(f"{user.email} is now {user.role} of {code or 'the installation'}.")
+
+    @users.command("reset-password")
+    @click.option("--email", required=True)
+    def users_reset_password(email: str) -> None:
+        """A one-time link to set a new password (24 hours): mailed when SMTP is set up,
+        else printed here (it also waits in the outbox)."""
+        from feedback.users.services import request_password_reset, user_by_email
+
+        with domain_errors():
+            user = user_by_email(None, email)
+            link = request_password_reset(None, user)
+        click.echo(f"sent to {user.email}" if link.mailed else link.url)
 
 
 def register_units(app: Flask) -> None:
@@ -110,18 +173,21 @@ def register_units(app: Flask) -> None:
     @units.command("import")
     @click.argument("file", type=click.Path(dir_okay=False))
     def units_import(file: str) -> None:
-        """Upsert units from a CSV with columns code,name,parent_code,kind."""
-        from feedback.admin.services import import_units
+        """Upsert units from a CSV (UTF-8) or XLSX file with columns code,name,parent_code,kind.
+        Any problem refuses the whole file, one line per problem; nothing is stored."""
+        from feedback.admin.imports import read_path
+        from feedback.admin.units import import_units
 
         with domain_errors():
-            result = import_units(_read(file))
-        click.echo(f"Units: {result.created} created, {result.updated} updated.")
+            result = import_units(read_path(file), file)
+        click.echo(f"Units: {result.created} created, {result.updated} updated, "
+                   f"{result.unchanged} unchanged.")
 
     @units.command("list")
     @click.option("--json", "as_json", is_flag=True)
     def units_list(as_json: bool) -> None:
         """List units with their parent."""
-        from feedback.admin.services import all_units
+        from feedback.admin.units import all_units
 
         rows = [{"code": u.code, "name": u.name, "kind": u.kind,
                  "parent": u.parent.code if u.parent else None} for u in all_units()]
@@ -138,12 +204,15 @@ def register_procedures(app: Flask) -> None:
     @procedures.command("import")
     @click.argument("file", type=click.Path(dir_okay=False))
     def procedures_import(file: str) -> None:
-        """Upsert procedures from a CSV with columns unit_code,code,name,field."""
-        from feedback.admin.services import import_procedures
+        """Upsert procedures from a CSV (UTF-8) or XLSX file with columns
+        unit_code,code,name,field. Any problem refuses the whole file; nothing is stored."""
+        from feedback.admin.imports import read_path
+        from feedback.admin.procedures import import_procedures
 
         with domain_errors():
-            result = import_procedures(_read(file))
-        click.echo(f"Procedures: {result.created} created, {result.updated} updated.")
+            result = import_procedures(read_path(file), file)
+        click.echo(f"Procedures: {result.created} created, {result.updated} updated, "
+                   f"{result.unchanged} unchanged.")
 
 
 def register_counters(app: Flask) -> None:
@@ -153,18 +222,57 @@ def register_counters(app: Flask) -> None:
     @click.option("--unit", "unit_code", required=True)
     @click.option("--json", "as_json", is_flag=True)
     def counters_list(unit_code: str, as_json: bool) -> None:
-        """List a unit's counters with the link their poster carries."""
-        from feedback.admin.services import counters_of
+        """List a unit's counters (active first) with their poster's link and typed code."""
+        from feedback.admin.counters import counters_of
+        from feedback.links import format_short_code
+        from feedback.org import unit_by_code
         from feedback.qr.services import counter_url
 
         with domain_errors():
-            rows = [{"id": c.id, "name": c.name, "questionnaire": c.questionnaire,
-                     "active": c.active, "url": counter_url(c)} for c in counters_of(unit_code)]
+            lists = counters_of(unit_by_code(unit_code))
+        rows = [{"id": c.id, "name": c.name, "questionnaire": c.questionnaire,
+                 "active": c.active, "url": counter_url(c),
+                 "code": format_short_code(c.short_code or "")}
+                for c in [*lists.active, *lists.inactive]]
         if as_json:
             _echo_json(rows)
             return
         for r in rows:
-            click.echo(f"{r['id']:>5}  {r['name']:40} {r['questionnaire']:6} {r['url']}")
+            state = "" if r["active"] else " (inactive)"
+            click.echo(f"{r['id']:>5}  {r['name']:40} {r['questionnaire']:6} {r['code']:9} "
+                       f"{r['url']}{state}")
+
+    @counters.command("create")
+    @click.option("--unit", "unit_code", required=True)
+    @click.option("--name", required=True)
+    @click.option("--questionnaire", default="short", show_default=True)
+    def counters_create(unit_code: str, name: str, questionnaire: str) -> None:
+        """Add a counter to a commune; prints its id and the link its poster carries."""
+        from feedback.admin.counters import create
+        from feedback.links import format_short_code
+        from feedback.org import unit_by_code
+        from feedback.qr.services import counter_url
+
+        with domain_errors():
+            counter = create(unit_by_code(unit_code), name, questionnaire)
+        click.echo(f"Created counter {counter.id} ({counter.name}) at {unit_code}: "
+                   f"{counter_url(counter)} (code {format_short_code(counter.short_code or '')})")
+
+    @counters.command("deactivate")
+    @click.option("--id", "counter_id", required=True, type=int)
+    def counters_deactivate(counter_id: int) -> None:
+        """Stop a counter: its poster stops working; forms already open are accepted for
+        REVOKE_GRACE_MINUTES more. History is kept."""
+        from feedback.admin.counters import counter_by_id, deactivate
+
+        with domain_errors():
+            counter = counter_by_id(counter_id)
+        until = deactivate(counter)
+        if until is None:
+            click.echo(f"Counter {counter.id} ({counter.name}) was already inactive.")
+            return
+        click.echo(f"Deactivated counter {counter.id} ({counter.name}); forms already open "
+                   f"are accepted until {until:%Y-%m-%d %H:%M} UTC.")
 
 
 def register_qr(app: Flask) -> None:
@@ -174,14 +282,24 @@ def register_qr(app: Flask) -> None:
     @click.option("--unit", "unit_code", required=True)
     @click.option("--out", required=True, type=click.Path(dir_okay=False))
     def qr_posters(unit_code: str, out: str) -> None:
-        """One A4 PDF with a poster for every active counter of the unit."""
-        from feedback.admin.services import counters_of
-        from feedback.qr.services import posters_pdf
+        """One A4 PDF with a poster for every active counter of a commune."""
+        from feedback.org import unit_by_code
+        from feedback.qr.services import communes_with_counters, posters_pdf, unit_counters
 
         with domain_errors():
-            active = [c for c in counters_of(unit_code) if c.active]
+            unit = unit_by_code(unit_code)
+        active = unit_counters(unit)
+        if not active and unit.kind == "province":
+            communes = [f"  {u.code:20} {n:>3} counter(s)  {u.name}"
+                        for u, n in communes_with_counters(unit)]
+            raise click.ClickException(
+                f"unit {unit_code} is a province and has no active counter of its own: "
+                "counters belong to its communes. Run this command with --unit set to one of:\n"
+                + ("\n".join(communes) or "  (no active commune under it yet)"))
         if not active:
-            raise click.ClickException(f"unit {unit_code} has no active counter")
+            raise click.ClickException(
+                f"unit {unit_code} has no active counter; add one with "
+                f"`feedback counters create --unit {unit_code} --name NAME`")
         Path(out).write_bytes(posters_pdf(active))
         click.echo(f"Wrote {len(active)} poster(s) to {out}.")
 
@@ -190,12 +308,11 @@ def register_qr(app: Flask) -> None:
     @click.option("--out", required=True, type=click.Path(dir_okay=False))
     def qr_png(counter_id: int, out: str) -> None:
         """The QR code of one counter as PNG."""
-        from feedback.admin.services import counter_by_id
+        from feedback.admin.counters import counter_by_id
         from feedback.qr.services import counter_url, png_for
 
-        counter = counter_by_id(counter_id)
-        if counter is None:
-            raise click.ClickException(f"no counter with id {counter_id}")
+        with domain_errors():
+            counter = counter_by_id(counter_id)
         Path(out).write_bytes(png_for(counter_url(counter)))
         click.echo(f"Wrote {out} for {counter_url(counter)}")
 
@@ -236,12 +353,14 @@ def register_tokens(app: Flask) -> None:
     @tokens.command("create")
     @click.option("--email", required=True)
     @click.option("--label", default="")
-    def tokens_create(email: str, label: str) -> None:
+    @click.option("--days", type=click.IntRange(1, 3660), default=None,
+                  help="Valid this many days (default FEEDBACK_API_TOKEN_DAYS, 90).")
+    def tokens_create(email: str, label: str, days: int | None) -> None:
         """Print a new bearer token for the user (shown once; only its hash is kept)."""
         from feedback.auth.services import create_api_token
 
         with domain_errors():
-            click.echo(create_api_token(email, label))
+            click.echo(create_api_token(email, label, days))
 
     @tokens.command("revoke")
     @click.option("--email", required=True)
@@ -260,11 +379,15 @@ def register_mail(app: Flask) -> None:
     @mail.command("send")
     def mail_send() -> None:
         """Send every pending message now (retries after an SMTP failure; cron-friendly)."""
-        from feedback.mail import deliver_pending, smtp_configured
+        from feedback.mail import deliver_pending, mark_interrupted, smtp_configured
 
         if not smtp_configured():
             raise click.ClickException("FEEDBACK_SMTP_HOST is not set; messages stay in "
                                        "the outbox (/staff/outbox)")
+        interrupted = mark_interrupted()
+        if interrupted:
+            click.echo(f"{interrupted} message(s) were interrupted while sending earlier; "
+                       "marked failed, not resent (see the outbox).", err=True)
         click.echo(f"Sent {deliver_pending(limit=10_000)} message(s).")
 
     @mail.command("outbox")

@@ -35,7 +35,13 @@ DEFAULTS: dict[str, Any] = {
     # Counter tokens: the key version new posters get, and the oldest still accepted.
     "QR_KEY_VERSION": 1,
     "QR_KEY_MIN_VERSION": 1,
+    # A form opened before its poster was revoked (or its counter deactivated, or its form
+    # changed) is still accepted this many minutes: an office action never loses answers.
+    "REVOKE_GRACE_MINUTES": 30,
     "PASSWORD_METHOD": "scrypt",
+    # API bearer tokens expire this many days after creation (`feedback tokens create
+    # --days N` or the account page choose otherwise per token).
+    "API_TOKEN_DAYS": 90,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "COMMENT_MAX_CHARS": 2000,
     # Paper forms older than this many days are refused (their month was reported).

@@ -11,61 +11,64 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from feedback.msgid import N_
+
 Mode = Literal["mean", "pooled"]
 Status = Literal["met", "below", "insufficient", "empty", "info"]
 
+
 SAT5: dict[int, str] = {
-    1: "Rất không hài lòng",
-    2: "Không hài lòng",
-    3: "Bình thường",
-    4: "Hài lòng",
-    5: "Rất hài lòng",
+    1: N_("Rất không hài lòng"),
+    2: N_("Không hài lòng"),
+    3: N_("Bình thường"),
+    4: N_("Hài lòng"),
+    5: N_("Rất hài lòng"),
 }
-SAT3: dict[int, str] = {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"}
-YESNO: dict[int, str] = {1: "Có", 0: "Không"}
+SAT3: dict[int, str] = {1: N_("Không hài lòng"), 2: N_("Hài lòng"), 3: N_("Rất hài lòng")}
+YESNO: dict[int, str] = {1: N_("Có"), 0: N_("Không")}
 
 ELEMENTS: dict[str, str] = {
-    "TC": "Tiếp cận dịch vụ",
-    "TT": "Thủ tục hành chính",
-    "CC": "Công chức",
-    "KQ": "Kết quả",
-    "PA": "Tiếp nhận, xử lý phản ánh, kiến nghị",
+    "TC": N_("Tiếp cận dịch vụ"),
+    "TT": N_("Thủ tục hành chính"),
+    "CC": N_("Công chức"),
+    "KQ": N_("Kết quả"),
+    "PA": N_("Tiếp nhận, xử lý phản ánh, kiến nghị"),
 }
 
 ITEMS: dict[str, str] = {
-    "TC1": (
+    "TC1": N_(
         "Thông tin về giải quyết thủ tục hành chính được cung cấp theo nhiều hình thức, "
         "dễ tiếp cận, dễ hiểu"
     ),
-    "TC2": "Trụ sở có biển hiệu, hướng dẫn rõ ràng, dễ thấy",
-    "TC3": "Trụ sở sạch sẽ, văn minh",
-    "TC4": "Trang thiết bị phục vụ đầy đủ, chất lượng tốt",
-    "TT1": "Thủ tục hành chính được niêm yết công khai, dễ thấy, dễ hiểu",
-    "TT2": "Thành phần hồ sơ phải nộp đúng quy định",
-    "TT3": "Phí, lệ phí phải nộp đúng quy định",
-    "TT4": "Thời hạn giải quyết đúng quy định",
-    "CC1": "Thái độ giao tiếp lịch sự, tôn trọng",
-    "CC2": "Trả lời kịp thời, đầy đủ câu hỏi, ý kiến",
-    "CC3": "Hướng dẫn dễ hiểu, hoàn thiện hồ sơ sau một lần hướng dẫn",
-    "CC4": "Tuân thủ đúng quy định khi giải quyết công việc",
-    "CC5": "Tận tình trong quá trình giải quyết công việc",
-    "KQ1": "Kết quả được trả đúng hẹn",
-    "KQ2": "Kết quả có thông tin đầy đủ, chính xác",
-    "KQ3": "Kết quả bảo đảm công bằng",
-    "PA1": "Có hình thức tiếp nhận góp ý, phản ánh, kiến nghị dễ dàng",
-    "PA2": "Tiếp nhận, xử lý phản ánh, kiến nghị đúng quy định",
-    "PA3": "Thông báo kết quả xử lý phản ánh, kiến nghị kịp thời",
+    "TC2": N_("Trụ sở có biển hiệu, hướng dẫn rõ ràng, dễ thấy"),
+    "TC3": N_("Trụ sở sạch sẽ, văn minh"),
+    "TC4": N_("Trang thiết bị phục vụ đầy đủ, chất lượng tốt"),
+    "TT1": N_("Thủ tục hành chính được niêm yết công khai, dễ thấy, dễ hiểu"),
+    "TT2": N_("Thành phần hồ sơ phải nộp đúng quy định"),
+    "TT3": N_("Phí, lệ phí phải nộp đúng quy định"),
+    "TT4": N_("Thời hạn giải quyết đúng quy định"),
+    "CC1": N_("Thái độ giao tiếp lịch sự, tôn trọng"),
+    "CC2": N_("Trả lời kịp thời, đầy đủ câu hỏi, ý kiến"),
+    "CC3": N_("Hướng dẫn dễ hiểu, hoàn thiện hồ sơ sau một lần hướng dẫn"),
+    "CC4": N_("Tuân thủ đúng quy định khi giải quyết công việc"),
+    "CC5": N_("Tận tình trong quá trình giải quyết công việc"),
+    "KQ1": N_("Kết quả được trả đúng hẹn"),
+    "KQ2": N_("Kết quả có thông tin đầy đủ, chính xác"),
+    "KQ3": N_("Kết quả bảo đảm công bằng"),
+    "PA1": N_("Có hình thức tiếp nhận góp ý, phản ánh, kiến nghị dễ dàng"),
+    "PA2": N_("Tiếp nhận, xử lý phản ánh, kiến nghị đúng quy định"),
+    "PA3": N_("Thông báo kết quả xử lý phản ánh, kiến nghị kịp thời"),
 }
 
 YESNO_ITEMS: dict[str, str] = {
-    "HARASS": "Công chức có gây phiền hà, sách nhiễu không?",
-    "INFORMAL": "Có phải trả chi phí ngoài quy định không?",
+    "HARASS": N_("Công chức có gây phiền hà, sách nhiễu không?"),
+    "INFORMAL": N_("Có phải trả chi phí ngoài quy định không?"),
 }
 #: The one-tap counter rating (SAT3); reported beside, never mixed into, the SAT5 index.
 OVERALL = "OVERALL"
-OVERALL_LABEL = "Đánh giá nhanh tại quầy"
+OVERALL_LABEL = N_("Đánh giá nhanh tại quầy")
 
-SERVICE_LABEL = "Chỉ số hài lòng về cung ứng dịch vụ hành chính công"
+SERVICE_LABEL = N_("Chỉ số hài lòng về cung ứng dịch vụ hành chính công")
 ALL = "ALL"  # key of the respondent count for the service index
 
 

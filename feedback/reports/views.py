@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -17,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from feedback.auth.guards import roles_required, unit_in_scope, visible_units
+from feedback.auth.guards import home_unit, roles_required, unit_in_scope, visible_units
 from feedback.errors import render_error
 from feedback.models import Response as SurveyResponse
 from feedback.models import Unit
@@ -74,7 +75,11 @@ def index() -> Response:
 
 @bp.get("/dashboard")
 @roles_required()
-def dashboard() -> str:
+def dashboard() -> str | Response:
+    if not request.args.get("unit") and home_unit() is None:
+        # An empty installation: its administrator's first step is to create a unit.
+        flash(_("Chưa có đơn vị nào. Xin tạo tỉnh và xã trước."), "info")
+        return redirect(url_for("units.index"), code=303)
     chosen = _chosen()
     result = (services.satisfaction(chosen.unit, chosen.period, comments=10)
               if chosen.period is not None else None)

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from feedback import sipas
-from feedback.i18n import N_
+from feedback.msgid import N_
 
 FOLDER = Path(__file__).parent / "questionnaires"
 

@@ -52,7 +52,7 @@ class Entry:
 _COUNTER_BY_ID = (
     select(Counter.id, Counter.unit_id, Counter.name, Unit.name, Counter.active,
            Counter.token_generation, Counter.questionnaire, Counter.grace_generation,
-           Counter.grace_questionnaire, Counter.grace_until)
+           Counter.grace_until)
     .join(Unit, Counter.unit_id == Unit.id)
     .where(Counter.id == bindparam("counter_id"))
 )
@@ -81,10 +81,11 @@ def open_link(token: str, *, submitting: bool = False, now: datetime | None = No
     if row is None:
         raise InvalidLink(token)
     live = row[4] and data.generation == row[5] and questionnaire.code == row[6]
-    # The token is the one the counter had just before its last office action, and that
-    # action was less than REVOKE_GRACE_MINUTES ago.
-    in_grace = (submitting and row[9] is not None and data.generation == row[7]
-                and questionnaire.code == row[8] and (now or datetime.now(UTC)) < row[9])
+    # The token is one the counter had since the first of its recent office actions, and
+    # the last action was less than REVOKE_GRACE_MINUTES ago. The token is signed, so the
+    # questionnaire it names is the one the citizen saw.
+    in_grace = (submitting and row[8] is not None and row[7] is not None
+                and row[7] <= data.generation <= row[5] and (now or datetime.now(UTC)) < row[8])
     if not (live or in_grace):
         raise RevokedLink(token)
     return Entry(CounterView(row[0], row[1], row[2], row[3]), questionnaire)
@@ -101,9 +102,12 @@ def procedure_choices(unit_id: int) -> catalogue.ProcedureGroups:
 
 
 def procedure_in_unit(procedure_id: int, unit_id: int) -> bool:
+    """Whether a submitted procedure belongs to the unit. Active or not: the form only
+    OFFERS active ones (`procedure_choices`), but one the office deactivates while a
+    citizen is filling in the form is still theirs to send, never a reason to choose
+    again (an office action never throws a citizen's answers away)."""
     return db.session.scalar(
-        select(Procedure.id).where(Procedure.id == procedure_id, Procedure.unit_id == unit_id,
-                                   Procedure.active.is_(True))
+        select(Procedure.id).where(Procedure.id == procedure_id, Procedure.unit_id == unit_id)
     ) is not None
 
 

@@ -14,15 +14,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
-from feedback import links
+from feedback import links, org
 from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
+from feedback.models.org import UNIT_CODE
+from feedback.qr import services as qr
 from feedback.survey import answers, catalogue, services
 from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
 from feedback.survey.forms import PaperForm
@@ -40,9 +43,9 @@ def _token_key() -> str:
     return "counter:" + str((request.view_args or {}).get("token", ""))
 
 
-def _open(token: str) -> services.Entry:
+def _open(token: str, *, submitting: bool = False) -> services.Entry:
     try:
-        return services.open_link(token)
+        return services.open_link(token, submitting=submitting)
     except services.RevokedLink:
         abort(410)
     except services.InvalidLink:
@@ -104,17 +107,21 @@ def _blank_page(token: str, entry: services.Entry) -> str:
     """The blank survey differs between two visitors only in its CSRF token and submission
     id, so each worker renders it once per link and fills those two in. Counter, unit and
     procedure names may lag by PAGE_CACHE_SECONDS; validity is checked on every request,
-    since the link was read from the database before this is called."""
+    since the link was read from the database before this is called. The page is in the
+    visitor's language, so the language is part of the key."""
+    from feedback.i18n import current as current_language
+
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
-    cache: dict[str, tuple[float, str]] = current_app.extensions.setdefault(
+    cache: dict[tuple[str, str], tuple[float, str]] = current_app.extensions.setdefault(
         "feedback.blank_pages", {})
+    key = (token, current_language())
     now = monotonic()
-    hit = cache.get(token)
+    hit = cache.get(key)
     if hit is None or hit[0] <= now:
         html, _ = _render_form(entry, _SUBMISSION_MARK, {}, {}, csrf=_CSRF_MARK)
         hit = (now + ttl, html)
         if ttl > 0:
-            cache[token] = hit
+            cache[key] = hit
     # Replaced with their attribute around them: a counter named like a marker is escaped
     # text, never a `value="..."` attribute.
     return (hit[1]
@@ -135,7 +142,7 @@ def survey(token: str) -> str:
 @limiter.limit(lambda: current_app.config["RATELIMIT_SUBMIT_PER_COUNTER"],
                key_func=_token_key, scope="survey-counter")
 def submit(token: str) -> tuple[str, int] | Response:
-    entry = _open(token)
+    entry = _open(token, submitting=True)  # a form opened before a revocation still counts
     values = request.form.to_dict()
     if values.get("website"):  # a bot filled the honeypot: look successful, store nothing
         return redirect(url_for(".thanks", token=token), code=303)
@@ -168,8 +175,56 @@ def submit(token: str) -> tuple[str, int] | Response:
 
 @bp.get("/q/<token>/cam-on")
 def thanks(token: str) -> str:
-    entry = _open(token)
+    entry = _open(token, submitting=True)  # follows a POST the grace let through
     return render_template("survey/thanks.html", entry=entry)
+
+
+# --- Public landing page: typed counter codes and the units' survey links ----------------
+
+#: Above this many counters the landing page lists units, each a link to its counters,
+#: so a province-wide installation still fits the public page budget.
+LANDING_MAX_LINKS = 60
+
+
+def _landing(unit_code: str | None = None, *, code: str = "", error: str | None = None,
+             status: int = 200) -> tuple[str, int]:
+    unit = None
+    if unit_code:
+        unit = org.find_unit(unit_code) if UNIT_CODE.match(unit_code) else None
+        if unit is None or not unit.active:
+            abort(404)
+    groups = qr.public_links(org.descendant_ids(unit.id) if unit else None)
+    units_only = unit is None and sum(len(g.counters) for g in groups) > LANDING_MAX_LINKS
+    return render_template("survey/landing.html", unit=unit, groups=groups,
+                           units_only=units_only, code=code[:20], error=error), status
+
+
+@bp.get("/")
+def landing() -> tuple[str, int]:
+    """Where a citizen lands without a poster: type the counter code, or pick a counter."""
+    return _landing(request.args.get("unit"))
+
+
+def _to_counter(typed: str) -> tuple[str, int] | Response:
+    """A typed counter code → 303 to its current survey link; a wrong code → 404 page."""
+    if not typed.strip():
+        return _landing(error=_("Xin nhập mã quầy in dưới mã QR tại quầy."), status=404)
+    counter = qr.counter_for_short_code(typed[:40])
+    if counter is None:
+        return _landing(code=typed, status=404, error=_(
+            "Mã quầy %(code)s không đúng hoặc không còn dùng. Xin xem lại mã in dưới mã QR "
+            "tại quầy (7 chữ và số), hoặc hỏi cán bộ một cửa.", code=typed[:20]))
+    return redirect(url_for(".survey", token=qr.counter_token(counter)), code=303)
+
+
+@bp.get("/m")
+def short_code_form() -> tuple[str, int] | Response:
+    return _to_counter(request.args.get("code", ""))
+
+
+@bp.get("/m/<code>")
+def short_code(code: str) -> tuple[str, int] | Response:
+    return _to_counter(code)
 
 
 @bp.get("/favicon.ico")
@@ -209,7 +264,7 @@ def paper() -> tuple[str, int] | Response:
     """Officers type in paper forms; the response is marked `paper` with who entered it."""
     form = PaperForm()
     counter, q = _paper_setup(form)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask answers like a GET)
         form.submission_id.data = links.new_submission_id()
         form.answered_on.data = form.answered_on.data or _today()
         return _render_paper(form, q, counter, {}, {})

@@ -110,3 +110,14 @@ def test_the_short_tables_are_compact(client, world, respond, login) -> None:
     for section in ("yesno", "sat5"):
         part = html[html.index(f'id="{section}"'):]
         assert part[:part.index("</section>")].count('<table class="compact">') == 1
+
+
+def test_an_empty_installation_sends_its_admin_to_the_units_page(app, client, runner) -> None:
+    result = runner.invoke(args=["users", "create", "--email", "root@tinh.vn", "--password",
+                                 "mat-khau-dai", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert client.post("/login", data={"email": "root@tinh.vn",
+                                       "password": "mat-khau-dai"}).status_code == 302
+    resp = client.get("/staff/dashboard")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/staff/units")
+    assert "Chưa có đơn vị nào" in client.get("/staff/units").get_data(as_text=True)
