@@ -101,10 +101,12 @@ def tree(unit_ids: Iterable[int], *, include_inactive: bool = True) -> list[Tree
     return out
 
 
-def unit_choices(unit_ids: Iterable[int]) -> list[tuple[str, str]]:
-    """(code, label) for a select box, indented to show the tree."""
+def unit_choices(unit_ids: Iterable[int], inactive_mark: str = " (ngừng hoạt động)"
+                 ) -> list[tuple[str, str]]:
+    """(code, label) for a select box, indented to show the tree; pages pass the
+    inactive mark in the reader's language."""
     return [(r.unit.code, "\u2003" * r.depth + r.unit.name + ("" if r.unit.active
-                                                               else " (ngừng hoạt động)"))
+                                                               else inactive_mark))
             for r in tree(unit_ids)]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -245,7 +246,7 @@ def user_for_api_token(token: str) -> User | None:
 def install_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Xin đăng nhập để tiếp tục."
+    login_manager.login_message = lazy_gettext("Xin đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader

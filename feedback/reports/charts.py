@@ -10,16 +10,18 @@ from matplotlib.figure import Figure
 
 
 def trend_png(labels: Sequence[str], values: Sequence[float | None], counts: Sequence[int],
-              target: float = 90.0) -> bytes:
-    """Monthly service index with the target line; months without answers are gaps."""
+              target: float = 90.0, *, target_label: str = "Mục tiêu {target:g}%",
+              series_label: str = "Chỉ số hài lòng") -> bytes:
+    """Monthly service index with the target line; months without answers are gaps. The
+    caller passes the legend's words in the reader's language."""
     fig = Figure(figsize=(9.6, 3.2), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     xs = list(range(len(labels)))
     ys = [float("nan") if v is None else v for v in values]
     ax.axhline(target, color="#b42318", linestyle="--", linewidth=1.2,
-               label=f"Mục tiêu {target:g}%")
-    ax.plot(xs, ys, marker="o", color="#1d4ed8", linewidth=2, label="Chỉ số hài lòng")
+               label=target_label.format(target=target))
+    ax.plot(xs, ys, marker="o", color="#1d4ed8", linewidth=2, label=series_label)
     for x, y, n in zip(xs, ys, counts, strict=True):
         if y == y:  # not NaN
             ax.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 6),

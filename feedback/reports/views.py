@@ -96,12 +96,16 @@ def trend_png() -> Response:
         return period
     points = services.trend(chosen.unit, period.last)
     png = charts.trend_png(
-        [f"T{p.first.month}/{p.first.year}" for p, _ in points], [f.value for _, f in points],
-        [f.n for _, f in points], target=current_app.config["TARGET_PERCENT"],
+        [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year) for p, _f in points],
+        [f.value for _p, f in points], [f.n for _p, f in points],
+        target=current_app.config["TARGET_PERCENT"],
+        target_label=_("Mục tiêu %(target)s%%", target="{target:g}"),
+        series_label=_("Chỉ số hài lòng"),
     )
     resp = make_response(png)
     resp.mimetype = "image/png"
     resp.headers["Cache-Control"] = "private, max-age=300"
+    resp.headers["Vary"] = "Cookie"  # the legend is in the reader's language
     return resp
 
 

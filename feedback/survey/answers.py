@@ -6,19 +6,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from feedback.msgid import N_
 from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
 
 FIELD_PREFIX = "q_"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufeff]")
 _DOSSIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-_/]{0,39}$")
 
-MSG_REQUIRED_ONE = "Xin ông/bà chọn ít nhất một câu trả lời trước khi gửi."
-MSG_BAD_VALUE = "Lựa chọn không hợp lệ, xin chọn lại."
-MSG_UNKNOWN = "Phiếu có câu hỏi không thuộc mẫu này. Xin tải lại trang và gửi lại."
-MSG_TOO_LONG = "Ý kiến dài quá {limit} ký tự, xin rút gọn."
-MSG_BAD_TEXT = "Nội dung có ký tự không đọc được, xin gõ lại."
-MSG_DOSSIER = "Mã hồ sơ chỉ gồm chữ, số và dấu gạch (tối đa 40 ký tự)."
-MSG_CHOICE = "Lựa chọn không hợp lệ."
+MSG_REQUIRED_ONE = N_("Xin ông/bà chọn ít nhất một câu trả lời trước khi gửi.")
+MSG_BAD_VALUE = N_("Lựa chọn không hợp lệ, xin chọn lại.")
+MSG_UNKNOWN = N_("Phiếu có câu hỏi không thuộc mẫu này. Xin tải lại trang và gửi lại.")
+# Formatted where it is shown (with the configured limit), after translation.
+MSG_TOO_LONG = N_("Ý kiến dài quá %(limit)s ký tự, xin rút gọn.")
+MSG_BAD_TEXT = N_("Nội dung có ký tự không đọc được, xin gõ lại.")
+MSG_DOSSIER = N_("Mã hồ sơ chỉ gồm chữ, số và dấu gạch (tối đa 40 ký tự).")
+MSG_CHOICE = N_("Lựa chọn không hợp lệ.")
 
 
 @dataclass
@@ -43,7 +45,7 @@ def clean_text(raw: str, limit: int) -> tuple[str | None, str | None]:
     if _CONTROL.search(text):
         return None, MSG_BAD_TEXT
     if len(text) > limit:
-        return None, MSG_TOO_LONG.format(limit=limit)
+        return None, MSG_TOO_LONG
     return text, None
 
 

@@ -25,6 +25,7 @@ from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
 from feedback.models.org import UNIT_CODE
+from feedback.msgid import N_
 from feedback.qr import services as qr
 from feedback.survey import answers, catalogue, services
 from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
@@ -32,11 +33,10 @@ from feedback.survey.forms import PaperForm
 
 bp = Blueprint("survey", __name__)
 
-MSG_EXPIRED = ("Trang đã mở quá lâu nên phiên làm việc hết hạn. Câu trả lời của ông/bà "
+MSG_EXPIRED = N_("Trang đã mở quá lâu nên phiên làm việc hết hạn. Câu trả lời của ông/bà "
                "vẫn được giữ nguyên, xin bấm «Gửi đánh giá» một lần nữa.")
-MSG_ALREADY = "Hồ sơ này đã được đánh giá tại quầy này. Cảm ơn ông/bà đã góp ý."
-MSG_PROCEDURE = "Thủ tục không có trong danh sách, xin chọn lại."
-NO_CHOICE = "— Không chọn —"
+MSG_ALREADY = N_("Hồ sơ này đã được đánh giá tại quầy này. Cảm ơn ông/bà đã góp ý.")
+MSG_PROCEDURE = N_("Thủ tục không có trong danh sách, xin chọn lại.")
 
 
 def _token_key() -> str:
@@ -271,7 +271,7 @@ def paper() -> tuple[str, int] | Response:
 
     errors: dict[str, str] = {}
     if not form.validate() or counter is None:
-        errors["_form"] = "Xin chọn quầy và kiểm tra lại ngày ghi trên phiếu."
+        errors["_form"] = N_("Xin chọn quầy và kiểm tra lại ngày ghi trên phiếu.")
     values = request.form.to_dict()
     parsed = answers.parse(values, q, comment_limit=current_app.config["COMMENT_MAX_CHARS"])
     errors.update(parsed.errors)
@@ -280,10 +280,10 @@ def paper() -> tuple[str, int] | Response:
     answered_on = form.answered_on.data or _today()
     oldest = _today() - timedelta(days=current_app.config["PAPER_MAX_AGE_DAYS"])
     if answered_on > _today():
-        errors["answered_on"] = "Ngày ghi trên phiếu không được sau hôm nay."
+        errors["answered_on"] = N_("Ngày ghi trên phiếu không được sau hôm nay.")
     elif answered_on < oldest:
-        errors["answered_on"] = (f"Chỉ nhập phiếu ghi từ ngày {oldest:%d/%m/%Y} trở lại đây: "
-                                 "số liệu các tháng trước đã báo cáo.")
+        errors["answered_on"] = _("Chỉ nhập phiếu ghi từ ngày %(day)s trở lại đây: số liệu "
+                                  "các tháng trước đã báo cáo.", day=f"{oldest:%d/%m/%Y}")
     if not links.is_submission_id(form.submission_id.data or ""):
         form.submission_id.data = links.new_submission_id()
     if errors or counter is None:
@@ -299,7 +299,7 @@ def paper() -> tuple[str, int] | Response:
             answered_at=datetime.combine(answered_on, time(12, 0), tzinfo=tz).astimezone(UTC),
         ))
     except services.AlreadyRated:
-        errors["dossier"] = "Hồ sơ này đã có phiếu đánh giá tại quầy này."
+        errors["dossier"] = N_("Hồ sơ này đã có phiếu đánh giá tại quầy này.")
         return _render_paper(form, q, counter, values, errors, 409)
     flash("Đã lưu phiếu giấy." if stored else "Phiếu này đã được lưu trước đó.", "success")
     return redirect(url_for(".paper", counter=counter.id, questionnaire=q.code), code=303)

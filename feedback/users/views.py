@@ -82,7 +82,7 @@ def _choices(form: PlacementForm) -> None:
     """Roles, and the units of the admin's scope as a tree; the installation (no unit)
     only for an installation admin, the only one who may give it."""
     form.role.choices = [(r, ROLE_WORDS[r]) for r in ROLES]
-    units = org.unit_choices(visible_unit_ids())
+    units = org.unit_choices(visible_unit_ids(), _(" (ngừng hoạt động)"))
     if services.is_installation_admin(user()):
         # Last, not first: the most powerful placement is never the one chosen by default.
         units = [*units, ("", _("— Toàn hệ thống (quản trị toàn hệ thống) —"))]

@@ -33,7 +33,7 @@ def test_valid_short_form() -> None:
     ({"q_TC2": "5", "q_HARASS": "2"}, "HARASS", answers.MSG_BAD_VALUE),
     ({"q_TC2": "5", "q_TC1": "5"}, "_form", answers.MSG_UNKNOWN),  # not on the short form
     ({"q_TC2": "5", "q_XX9": "5"}, "_form", answers.MSG_UNKNOWN),
-    ({"q_TC2": "5", "comment": "x" * 2001}, "comment", "2000"),
+    ({"q_TC2": "5", "comment": "x" * 2001}, "comment", answers.MSG_TOO_LONG),
     ({"q_TC2": "5", "comment": "a\x00b"}, "comment", answers.MSG_BAD_TEXT),
     ({"q_TC2": "5", "comment": "h\ufffdng"}, "comment", answers.MSG_BAD_TEXT),
     ({"q_TC2": "5", "dossier": "<script>"}, "dossier", answers.MSG_DOSSIER),

@@ -89,7 +89,7 @@ def test_honeypot_looks_successful_but_stores_nothing(app, world, submit) -> Non
     ({"TC2": 7}, {}, "Lựa chọn không hợp lệ"),
     ({"TC2": "abc"}, {}, "Lựa chọn không hợp lệ"),
     ({"TC2": 5, "ZZ1": 5}, {}, "không thuộc mẫu này"),
-    ({"TC2": 5}, {"comment": "x" * 5000}, "dài quá"),
+    ({"TC2": 5}, {"comment": "x" * 5000}, "dài quá 2000 ký tự"),
     ({"TC2": 5}, {"comment": "bad\x00byte"}, "không đọc được"),
     ({"TC2": 5}, {"procedure": "999999"}, "Thủ tục không có"),
     ({"TC2": 5}, {"procedure": "1 OR 1=1"}, "Thủ tục không có"),
