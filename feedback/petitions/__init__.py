@@ -1,0 +1,1 @@
+"""Petitions (phản ánh, kiến nghị — PAKN): intake, tracking, staff workflow and its clock."""
