@@ -160,6 +160,21 @@ def world(app: Flask) -> World:
 
 
 @pytest.fixture
+def installation_admin(app: Flask) -> User:
+    """An admin with no unit: sees and manages every unit and account."""
+    from feedback.auth.services import hash_password
+
+    with app.app_context():
+        user = User(email="root@x.vn", role="admin", unit_id=None,
+                    password_hash=hash_password(PASSWORD))
+        db.session.add(user)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+        return user
+
+
+@pytest.fixture
 def login(client: FlaskClient) -> Callable[[User], None]:
     def do(user: User) -> None:
         resp = client.post("/login", data={"email": user.email, "password": PASSWORD})

@@ -163,20 +163,9 @@ def test_a_leader_cannot_import_into_another_commune(app, client, world, login) 
     assert procedure(app, "P1", world.sibling.id) is None
 
 
-def test_an_empty_installation_is_sent_to_the_units_page(app, client, login) -> None:
-    from tests_support import PASSWORD
-
-    from feedback.auth.services import hash_password
-    from feedback.models import User
-
-    with app.app_context():
-        root = User(email="root@x.vn", role="admin", unit_id=None,
-                    password_hash=hash_password(PASSWORD))
-        db.session.add(root)
-        db.session.commit()
-        db.session.refresh(root)
-        db.session.expunge(root)
-    login(root)
+def test_an_empty_installation_is_sent_to_the_units_page(app, client, login,
+                                                         installation_admin) -> None:
+    login(installation_admin)
     resp = client.get("/staff/procedures")
     assert resp.status_code == 303 and resp.location.endswith("/staff/units")
     page = client.get("/staff/units").get_data(as_text=True)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests_support import PASSWORD
 
-from feedback.auth.services import hash_password
 from feedback.extensions import db
-from feedback.models import Unit, User
+from feedback.models import Unit
 
 
 def _errors_by_field(page: str) -> dict[str, list[str]]:
@@ -22,16 +20,6 @@ def _errors_by_field(page: str) -> dict[str, list[str]]:
     return out
 
 
-@pytest.fixture
-def installation_admin(app, world) -> User:
-    with app.app_context():
-        user = User(email="inst@x.vn", role="admin", unit=None,
-                    password_hash=hash_password(PASSWORD))
-        db.session.add(user)
-        db.session.commit()
-        db.session.refresh(user)
-        db.session.expunge(user)
-        return user
 
 
 @pytest.mark.parametrize(("data", "field", "words"), [

@@ -22,7 +22,7 @@ from feedback.admin.unit_rules import (
     placement_problems,
 )
 from feedback.extensions import db
-from feedback.models import AuditEvent, Unit, User
+from feedback.models import AuditEvent, Unit
 
 PROVINCE = Node("tinh-a", "province", None)
 OTHER = Node("tinh-b", "province", None)
@@ -81,18 +81,6 @@ def test_deactivation_rules() -> None:
 
 # ---------------------------------------------------------------- pages
 
-@pytest.fixture
-def root_admin(app, world) -> User:
-    from feedback.auth.services import hash_password
-
-    with app.app_context():
-        user = User(email="root@x.vn", role="admin", unit_id=None,
-                    password_hash=hash_password(PASSWORD))
-        db.session.add(user)
-        db.session.commit()
-        db.session.refresh(user)
-        db.session.expunge(user)
-        return user
 
 
 def unit(app, code: str) -> Unit | None:
@@ -190,12 +178,12 @@ def test_rule_refusals_change_nothing(app, client, world, login, url, data, mess
 
 
 def test_own_unit_and_active_children_cannot_be_deactivated(app, client, world, login,
-                                                            root_admin) -> None:
+                                                            installation_admin) -> None:
     login(world.admin)
     page = client.post("/staff/units/tinh-a/deactivate", follow_redirects=True)
     assert "Không thể ngừng hoạt động đơn vị của chính ông/bà." in page.get_data(as_text=True)
     client.post("/logout")
-    login(root_admin)
+    login(installation_admin)
     page = client.post("/staff/units/tinh-a/deactivate", follow_redirects=True)
     assert ("Đơn vị này còn 2 đơn vị cấp dưới đang hoạt động" in page.get_data(as_text=True))
     assert unit(app, "tinh-a").active is True  # type: ignore[union-attr]
@@ -213,9 +201,9 @@ def test_own_unit_and_active_children_cannot_be_deactivated(app, client, world, 
     assert "Đơn vị cấp trên tinh-b đã ngừng hoạt động." in page.get_data(as_text=True)
 
 
-def test_installation_admin_creates_a_province_and_moves_a_commune(app, client, world,
-                                                                   login, root_admin) -> None:
-    login(root_admin)
+def test_installation_admin_creates_a_province_and_moves_a_commune(
+        app, client, world, login, installation_admin) -> None:
+    login(installation_admin)
     form = client.get("/staff/units").get_data(as_text=True)
     assert 'value="province"' in form and "Xã Tuệ Tĩnh" in form
     resp = client.post("/staff/units", data={"code": "tinh-c", "name": "Tỉnh C",
@@ -307,8 +295,9 @@ def test_apply_refuses_when_the_data_changed_since_the_preview(app, client, worl
     assert unit(app, "xa-a3") is not None
 
 
-def test_a_forged_or_foreign_preview_is_refused(app, client, world, login, root_admin) -> None:
-    login(root_admin)
+def test_a_forged_or_foreign_preview_is_refused(app, client, world, login,
+                                                installation_admin) -> None:
+    login(installation_admin)
     token = preview_token(upload(client, b"code,name,parent_code\nxa-b2,X,tinh-b\n"
                                  ).get_data(as_text=True))
     client.post("/logout")

@@ -16,7 +16,7 @@ def _run(runner, *args: str):
 
 
 def test_users_list_json_has_exactly_the_contract_keys(app, runner, client, world, login,
-                                                       install_admin) -> None:
+                                                       installation_admin) -> None:
     login(world.leader)
     rows = json.loads(_run(runner, "users", "list", "--json").output)
     assert all(list(r) == ["email", "role", "unit", "active", "last_login"] for r in rows)
@@ -81,7 +81,7 @@ def test_set_role_refusals(runner, world) -> None:
         assert result.exit_code != 0 and message in result.output, (args, result.output)
 
 
-def test_the_last_installation_admin_stays(app, runner, world, install_admin) -> None:
+def test_the_last_installation_admin_stays(app, runner, world, installation_admin) -> None:
     refused = _run(runner, "users", "disable", "--email", "root@x.vn")
     assert refused.exit_code != 0 and "last active installation admin" in refused.output
     demoted = _run(runner, "users", "set-role", "--email", "root@x.vn", "--role", "admin",

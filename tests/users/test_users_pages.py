@@ -55,7 +55,7 @@ def test_the_users_pages_need_a_login(client, world) -> None:
         assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
-def test_a_province_admin_sees_its_subtree_only(client, world, login, install_admin) -> None:
+def test_a_province_admin_sees_its_subtree_only(client, world, login, installation_admin) -> None:
     login(world.admin)
     page = client.get("/staff/users").get_data(as_text=True)
     for email in ("admin@x.vn", "viewer@x.vn", "leader@x.vn", "officer@x.vn"):
@@ -66,18 +66,18 @@ def test_a_province_admin_sees_its_subtree_only(client, world, login, install_ad
 
 @pytest.mark.parametrize("suffix", ["", "/placement", "/disable", "/enable", "/reset",
                                     "/tokens", "/tokens/1/revoke"])
-def test_a_foreign_provinces_user_is_not_found(client, world, login, install_admin,
+def test_a_foreign_provinces_user_is_not_found(client, world, login, installation_admin,
                                                suffix: str) -> None:
     login(world.admin)
-    for target in (world.stranger_leader.id, install_admin.id, 999999):
+    for target in (world.stranger_leader.id, installation_admin.id, 999999):
         method = client.get if suffix == "" else client.post
         resp = method(f"/staff/users/{target}{suffix}")
         assert resp.status_code == 404, (target, suffix)
         assert "leader@b.vn" not in resp.get_data(as_text=True)
 
 
-def test_the_installation_admin_sees_everyone(client, world, login, install_admin) -> None:
-    login(install_admin)
+def test_the_installation_admin_sees_everyone(client, world, login, installation_admin) -> None:
+    login(installation_admin)
     page = client.get("/staff/users").get_data(as_text=True)
     for email in ("root@x.vn", "admin@x.vn", "leader@b.vn", "officer@x.vn"):
         assert email in page
@@ -188,8 +188,8 @@ def test_create_refusals_are_clear_and_change_nothing(app, client, world, login,
 
 
 def test_the_installation_admin_may_create_another(app, client, world, login,
-                                                   install_admin) -> None:
-    login(install_admin)
+                                                   installation_admin) -> None:
+    login(installation_admin)
     page = client.get("/staff/users/new").get_data(as_text=True)
     assert "Toàn hệ thống" in page and "Tỉnh B" in page
     resp = client.post("/staff/users/new", data={"email": "root2@x.vn", "role": "admin",
@@ -269,20 +269,20 @@ def test_an_admin_cannot_disable_themselves(app, client, world, login) -> None:
 
 
 def test_installation_admins_manage_each_other_but_never_the_last(app, client, world, login,
-                                                                   install_admin,
+                                                                   installation_admin,
                                                                    runner) -> None:
     """On the pages the last active installation admin is always the one signed in, so
     the "cannot disable yourself" rule keeps it (the CLI has its own test)."""
     runner.invoke(args=["users", "create", "--email", "root2@x.vn", "--password", PASSWORD,
                         "--role", "admin"])
     root2 = _user_id(app, "root2@x.vn")
-    login(install_admin)
+    login(installation_admin)
     assert client.post(f"/staff/users/{root2}/disable").status_code == 303
     assert not _get(app, root2).active
-    refused = client.post(f"/staff/users/{install_admin.id}/disable")
+    refused = client.post(f"/staff/users/{installation_admin.id}/disable")
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "Không thể tự khoá tài khoản của chính mình." in page
-    assert _get(app, install_admin.id).active
+    assert _get(app, installation_admin.id).active
 
 
 def test_reset_shows_the_link_once_without_smtp(app, client, world, login) -> None:
