@@ -27,6 +27,8 @@ from feedback.text_rules import has_control
 #: Bigger files belong to the CLI in pieces; the cap keeps a request's memory bounded.
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_COLUMNS = 50  # the lists have 4 columns; extra ones are ignored anyway
+MAX_SHEET_ROWS = MAX_ROWS + 1_000  # blank rows between data rows are allowed, not a million
 
 UNIT_COLUMNS = ("code", "name", "parent_code", "kind")
 UNIT_REQUIRED = ("code", "name")
@@ -78,6 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_long": (N_("Dài %(length)d ký tự, quá giới hạn %(limit)d ký tự của cột "
                     "“%(column)s”."),
                  "%(length)d characters, longer than the %(limit)d allowed for %(column)s"),
+    "huge_cell": (N_("Một ô dài hơn %(limit)d ký tự, quá mọi giới hạn của các cột."),
+                  "a cell is longer than %(limit)d characters, more than any column allows"),
     "bad_code": (N_("Mã đơn vị “%(code)s” không hợp lệ: chỉ gồm chữ thường không dấu a-z, "
                     "số 0-9 và dấu gạch ngang, bắt đầu bằng chữ hoặc số."),
                  "invalid unit code %(code)r: a code is 1-40 of a-z, 0-9 and '-', starting "
@@ -233,7 +237,10 @@ def _csv_records(content: bytes) -> tuple[list[tuple[int, list[str]]] | None, li
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error:
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                # The csv module's own cap (128 KiB) is far above every column's length.
+                return records, [Issue(start, "", "huge_cell", {"limit": csv.field_size_limit()})]
             return records, [_quoting_issue(lines, start, records, delimiter)]
         raw = "".join(lines[start - 1:consumed])
         spans_lines = consumed > start
@@ -299,7 +306,13 @@ def _xlsx_records(content: bytes) -> tuple[list[tuple[int, list[str]]] | None, l
         if not book.worksheets:
             return [], []
         records: list[tuple[int, list[str]]] = []
-        for number, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        # A sheet may claim a million rows 16,384 cells wide (one far-away cell does it),
+        # and read-only openpyxl fills in every empty row: read a bounded width, and stop
+        # by sheet row number, not by the number of non-empty rows.
+        rows = book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, row in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS:
+                return None, [Issue(0, "", "too_many_rows", {"limit": MAX_ROWS})]
             cells = [_cell_text(v) for v in row]
             if any(c.strip() for c in cells):
                 records.append((number, cells))

@@ -134,7 +134,8 @@ def user_for_reset_token(token: str) -> User:
     except BadSignature as exc:
         raise AuthError("the link is not valid", "invalid") from exc
     if not (isinstance(data, list) and len(data) == 2
-            and all(isinstance(x, int) and not isinstance(x, bool) for x in data)):
+            and all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= MAX_ID
+                    for x in data)):
         raise AuthError("the link is not valid", "invalid")
     user = db.session.get(User, data[0])
     if user is None or not user.active or user.session_version != data[1]:
@@ -243,6 +244,15 @@ def user_for_api_token(token: str) -> User | None:
     return row.user
 
 
+#: Integer keys are 32-bit in PostgreSQL; a larger number is nobody's id.
+MAX_ID = 2**31 - 1
+
+
+def _small_int(text: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts '１' and '²') and within MAX_ID."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID
+
+
 def install_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -254,7 +264,7 @@ def install_login(app: Flask) -> None:
         """`id:session_version`: a cookie from before a logout, a password change or a
         disabling names an old version and loads nobody."""
         user_id, _, version = session_id.partition(":")
-        if not (user_id.isdigit() and version.isdigit()):
+        if not (_small_int(user_id) and _small_int(version)):
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_version != int(version):

@@ -301,5 +301,5 @@ def paper() -> tuple[str, int] | Response:
     except services.AlreadyRated:
         errors["dossier"] = N_("Hồ sơ này đã có phiếu đánh giá tại quầy này.")
         return _render_paper(form, q, counter, values, errors, 409)
-    flash("Đã lưu phiếu giấy." if stored else "Phiếu này đã được lưu trước đó.", "success")
+    flash(_("Đã lưu phiếu giấy.") if stored else _("Phiếu này đã được lưu trước đó."), "success")
     return redirect(url_for(".paper", counter=counter.id, questionnaire=q.code), code=303)

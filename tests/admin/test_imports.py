@@ -30,6 +30,19 @@ def xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
+def far_cell_xlsx() -> bytes:
+    """A few kilobytes that claim a sheet of a million rows 16,384 cells wide: one cell in the
+    last row and column. Read naively, it keeps a worker busy for minutes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["code", "name", "parent_code", "kind"])
+    sheet.append(["xa-far", "Xã Xa", "tinh-a", "commune"])
+    sheet.cell(row=1_048_576, column=16_384, value="x")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def zipped(files: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -52,6 +65,13 @@ def count(model: type) -> int:
 
 
 BAD_UNIT_FILES = [
+    pytest.param(far_cell_xlsx(), "units.xlsx",
+                 [(0, "", f"Tệp có hơn {MAX_ROWS} dòng dữ liệu. Xin chia thành nhiều tệp nhỏ "
+                          "hơn.")], id="xlsx-claiming-a-million-rows"),
+    pytest.param((UNIT_HEADER + "xa-h,Xã " + "H" * 200_000 + ",tinh-a,commune\n").encode(),
+                 "u.csv",
+                 [(2, "", "Một ô dài hơn 131072 ký tự, quá mọi giới hạn của các cột.")],
+                 id="csv-cell-over-the-csv-module-limit"),
     pytest.param(windows_1258(UNIT_HEADER + "xa-ha,Xã Hà,tinh-a,commune\n"), "u.csv",
                  [(0, "", "Tệp không phải CSV UTF-8 (có lẽ được lưu theo bảng mã Windows). "
                           "Lưu lại dưới dạng CSV UTF-8 (Excel: Lưu thành › CSV UTF-8) rồi tải "

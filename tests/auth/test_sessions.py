@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tests_support import PASSWORD
 
 from feedback.extensions import db
@@ -105,3 +106,23 @@ def test_new_passwords_must_match_and_be_long_enough(client, world, login) -> No
         "current": PASSWORD, "password": "short", "confirm": "short"})
     assert "Mật khẩu cần từ 8 đến 200 ký tự." in short.get_data(as_text=True)
     assert mismatch.status_code == short.status_code == 422
+
+
+@pytest.mark.parametrize("session_id", ["99999999999999999999:1", "１:1", "1:²", "-1:1", ":",
+                                        "0:1", "2147483648:1"])
+def test_an_odd_session_user_id_loads_nobody(app, client, world, session_id) -> None:
+    with client.session_transaction() as sess:
+        sess["_user_id"] = session_id
+        sess["_fresh"] = True
+    resp = client.get("/staff/dashboard")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize("payload", [[2**70, 1], [1, 2**70], [0, 1], [True, 1], ["1", 1]])
+def test_an_odd_signed_reset_payload_is_refused_not_a_500(app, client, world, payload) -> None:
+    from feedback.auth.services import _reset_serializer
+
+    with app.test_request_context():
+        token = _reset_serializer().dumps(payload)
+    resp = client.get(f"/dat-lai-mat-khau/{token}")
+    assert resp.status_code == 410
