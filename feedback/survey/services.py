@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select
@@ -26,6 +27,33 @@ class InvalidLink(LinkError):
 
 class RevokedLink(LinkError):
     pass
+
+
+class PaperDateError(ValueError):
+    """The date written on a paper form is outside what may be entered. `oldest` is the
+    first date still accepted (for the message) when the form is too old."""
+
+    def __init__(self, message: str, *, oldest: date | None = None) -> None:
+        super().__init__(message)
+        self.oldest = oldest
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def paper_answered_at(answered_on: date, *, today: date | None = None) -> datetime:
+    """When a paper form counts as answered: local noon of the date written on it, so it
+    falls on that day in every report. A date after today is refused, and so is one older
+    than PAPER_MAX_AGE_DAYS: its month has been reported already."""
+    today = today or local_today()
+    oldest = today - timedelta(days=current_app.config["PAPER_MAX_AGE_DAYS"])
+    if answered_on > today:
+        raise PaperDateError("the date on the form is after today")
+    if answered_on < oldest:
+        raise PaperDateError(f"only forms dated {oldest.isoformat()} or later", oldest=oldest)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    return datetime.combine(answered_on, time(12, 0), tzinfo=tz).astimezone(UTC)
 
 
 class AlreadyRated(ValueError):

@@ -8,10 +8,8 @@ each worker renders once per link (see `_blank_page`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -234,10 +232,6 @@ def favicon() -> Response:
 
 # --- Staff: paper forms ------------------------------------------------------------------
 
-def _today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
 def _paper_setup(form: PaperForm) -> tuple[Counter | None, Questionnaire]:
     counters = services.counters_for(visible_unit_ids())
     form.counter.choices = [(str(c.id), f"{c.unit.name} — {c.name}") for c in counters]
@@ -266,7 +260,7 @@ def paper() -> tuple[str, int] | Response:
     counter, q = _paper_setup(form)
     if request.method != "POST":  # GET, and HEAD (which Flask answers like a GET)
         form.submission_id.data = links.new_submission_id()
-        form.answered_on.data = form.answered_on.data or _today()
+        form.answered_on.data = form.answered_on.data or services.local_today()
         return _render_paper(form, q, counter, {}, {})
 
     errors: dict[str, str] = {}
@@ -277,18 +271,19 @@ def paper() -> tuple[str, int] | Response:
     errors.update(parsed.errors)
     procedure_id = (_procedure_id(values.get("procedure", ""), counter.unit_id, errors)
                     if counter else None)
-    answered_on = form.answered_on.data or _today()
-    oldest = _today() - timedelta(days=current_app.config["PAPER_MAX_AGE_DAYS"])
-    if answered_on > _today():
-        errors["answered_on"] = N_("Ngày ghi trên phiếu không được sau hôm nay.")
-    elif answered_on < oldest:
-        errors["answered_on"] = _("Chỉ nhập phiếu ghi từ ngày %(day)s trở lại đây: số liệu "
-                                  "các tháng trước đã báo cáo.", day=f"{oldest:%d/%m/%Y}")
+    answered_at = None
+    try:
+        answered_at = services.paper_answered_at(form.answered_on.data
+                                                 or services.local_today())
+    except services.PaperDateError as exc:
+        errors["answered_on"] = (
+            N_("Ngày ghi trên phiếu không được sau hôm nay.") if exc.oldest is None
+            else _("Chỉ nhập phiếu ghi từ ngày %(day)s trở lại đây: số liệu các tháng trước "
+                   "đã báo cáo.", day=f"{exc.oldest:%d/%m/%Y}"))
     if not links.is_submission_id(form.submission_id.data or ""):
         form.submission_id.data = links.new_submission_id()
-    if errors or counter is None:
+    if errors or counter is None or answered_at is None:
         return _render_paper(form, q, counter, values, errors, 422)
-    tz = ZoneInfo(current_app.config["TIMEZONE"])
     try:
         stored = services.record(services.NewResponse(
             submission_id=form.submission_id.data or "", counter_id=counter.id,
@@ -296,7 +291,7 @@ def paper() -> tuple[str, int] | Response:
             channel="paper", procedure_id=procedure_id, dossier=parsed.dossier,
             age_band=parsed.age_band, respondent_type=parsed.respondent_type,
             comment=parsed.comment, entered_by_id=user().id,
-            answered_at=datetime.combine(answered_on, time(12, 0), tzinfo=tz).astimezone(UTC),
+            answered_at=answered_at,
         ))
     except services.AlreadyRated:
         errors["dossier"] = N_("Hồ sơ này đã có phiếu đánh giá tại quầy này.")

@@ -4,6 +4,7 @@ optional fields offer: age bands without overlap, procedures grouped by field.""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -193,3 +194,21 @@ def test_the_paper_form_shares_the_groups(client, world, login, many_procedures)
     assert re.findall(r'<optgroup label="([^"]+)">', html) == sorted(
         FIELDS, key=catalogue.vi_sort_key)
     assert 'value="under18"' in html and 'value="18-25"' not in html
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    (date(2026, 11, 30), "2026-11-30T05:00:00+00:00"),   # local noon, 7 hours ahead of UTC
+    (date(2026, 9, 29), "2026-09-29T05:00:00+00:00"),    # the oldest day still accepted
+    (date(2026, 12, 1), "after today"),
+    (date(2026, 9, 28), "2026-09-29 or later"),
+])
+def test_the_date_on_a_paper_form(app, written: date, expected: str) -> None:
+    """Paper forms count at local noon of the written day, within PAPER_MAX_AGE_DAYS."""
+    from feedback.survey import services
+
+    with app.app_context():
+        try:
+            stored = services.paper_answered_at(written, today=date(2026, 11, 30)).isoformat()
+        except services.PaperDateError as exc:
+            stored = str(exc)
+    assert expected in stored
