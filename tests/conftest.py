@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 from tests_support import PASSWORD, Inbox, free_port
 
 from feedback import create_app
@@ -157,6 +157,21 @@ def world(app: Flask) -> World:
             db.session.refresh(obj)
         db.session.expunge_all()
         return w
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement run while the test body runs (to count a hot path's queries)."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -29,3 +29,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def sign_in(page: Any, base: str, email: str, password: str) -> None:
+    """Sign in through the login form of a live server (browser tests)."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("load")
+    assert "/login" not in page.url, page.locator("main").inner_text()

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
+from tests_support import sign_in
 
 from feedback.extensions import db
 from feedback.links import new_submission_id
@@ -46,13 +47,6 @@ def answered(app: Flask, world: World) -> World:
     return world
 
 
-def _sign_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("load")
-    assert "/login" not in page.url, page.locator("main").inner_text()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -62,7 +56,7 @@ def test_short_tables_keep_their_figures_inside_the_card(
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN")
     try:
         page = context.new_page()
-        _sign_in(page, live_server, answered.viewer.email, password)
+        sign_in(page, live_server, answered.viewer.email, password)
         first, last = datetime.now(UTC) - timedelta(days=2), datetime.now(UTC) + timedelta(days=1)
         page.goto(f"{live_server}/staff/dashboard?unit={answered.province.code}"
                   f"&from={first:%d/%m/%Y}&to={last:%d/%m/%Y}")
@@ -91,7 +85,7 @@ def test_date_inputs_pattern_works_in_the_browser(
     context = browser.new_context(viewport={"width": 390, "height": 800}, locale="vi-VN")
     try:
         page = context.new_page()
-        _sign_in(page, live_server, world.leader.email, password)
+        sign_in(page, live_server, world.leader.email, password)
         page.goto(f"{live_server}/staff/responses")
         field = page.locator('input[name="from"]')
         assert field.get_attribute("inputmode") == "numeric"

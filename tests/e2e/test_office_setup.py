@@ -24,6 +24,7 @@ import pytest
 import zxingcpp
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, BrowserContext, Page
+from tests_support import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -72,13 +73,6 @@ def flashes(page: Page) -> str:
     return " ".join(page.locator("p.flash").all_inner_texts())
 
 
-def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state("load")
-    assert "/login" not in page.url, page.locator("main").inner_text()
 
 
 def submit(page: Page, button: str) -> None:

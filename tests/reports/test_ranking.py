@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from feedback.extensions import db
 from feedback.models import Unit
@@ -90,19 +88,6 @@ def test_a_commune_has_no_ranking(client, ranked, login) -> None:
     assert "Xếp hạng các xã" not in html
 
 
-@pytest.fixture
-def statements(app) -> Iterator[list[str]]:
-    """Every SQL statement run while the test body runs."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
 
 
 def test_ranking_costs_the_same_queries_for_any_number_of_children(

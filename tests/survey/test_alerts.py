@@ -4,13 +4,12 @@ leaders once, by mail or in the outbox; an ordinary response costs no extra quer
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.links import new_submission_id
@@ -175,18 +174,6 @@ def test_paper_entries_alert_too(app, client, world, login) -> None:
     assert f"Ngày ghi trên phiếu giấy: {day:%d/%m/%Y}" in msg.body
 
 
-@pytest.fixture
-def statements(app) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(engine, "before_cursor_execute", note)
 
 
 def test_an_ordinary_response_costs_no_extra_query(app, world, statements) -> None:
