@@ -56,3 +56,20 @@ def test_submission_ids() -> None:
     assert a != b and links.is_submission_id(a)
     assert not links.is_submission_id("z" * 32)
     assert not links.is_submission_id(a + "0")
+
+
+def test_the_check_character_catches_every_typo_and_swap() -> None:
+    """Every single wrong character and every swap of two different neighbours, for a
+    few hundred codes: the alphabet's size (31) is prime, so none slips through."""
+    from feedback.links import SHORT_ALPHABET, new_short_code, normalise_short_code
+
+    for _ in range(300):
+        code = new_short_code()
+        assert normalise_short_code(code.lower()) == code
+        for i, right in enumerate(code):
+            for wrong in SHORT_ALPHABET.replace(right, ""):
+                assert normalise_short_code(code[:i] + wrong + code[i + 1:]) is None
+        for i in range(len(code) - 1):
+            if code[i] != code[i + 1]:
+                swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
+                assert normalise_short_code(swapped) is None
