@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from feedback.audit import record_counter
 from feedback.extensions import db
 from feedback.models import Counter, Unit, User
 from feedback.qr import services as links
@@ -158,7 +159,7 @@ def create(unit: Unit, name: str, questionnaire: str = "short", *,
             if attempt < SHORT_CODE_TRIES and _short_code_taken(short):
                 continue
             raise
-        links.audit(actor, counter, "counter.create", f"{clean} ({code})")
+        record_counter(actor, counter, "counter.create", f"{clean} ({code})")
         db.session.commit()
         return counter
     raise AssertionError("unreachable: the last attempt returns or raises")
@@ -171,7 +172,7 @@ def rename(counter: Counter, name: str, *, actor: User | None = None) -> bool:
         return False
     old = counter.name
     counter.name = clean
-    links.audit(actor, counter, "counter.rename", f"{old} → {clean}")
+    record_counter(actor, counter, "counter.rename", f"{old} → {clean}")
     _commit_name(counter.unit_id, clean)
     return True
 
@@ -190,7 +191,7 @@ def move(counter: Counter, direction: Literal["up", "down"], *,
     by_id = {c.id: c for c in active}
     for position, counter_id in enumerate(new, start=1):
         by_id[counter_id].position = position
-    links.audit(actor, counter, "counter.move", direction)
+    record_counter(actor, counter, "counter.move", direction)
     db.session.commit()
     return True
 
@@ -203,7 +204,7 @@ def deactivate(counter: Counter, *, actor: User | None = None,
         return None
     until = links.start_grace(counter, now)
     counter.active = False
-    links.audit(actor, counter, "counter.deactivate")
+    record_counter(actor, counter, "counter.deactivate")
     db.session.commit()
     return until
 
@@ -217,6 +218,6 @@ def reactivate(counter: Counter, *, actor: User | None = None) -> bool:
         Counter.unit_id == counter.unit_id, Counter.active.is_(True))) or 0
     counter.active = True
     counter.position = last + 1
-    links.audit(actor, counter, "counter.reactivate")
+    record_counter(actor, counter, "counter.reactivate")
     db.session.commit()
     return True

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from feedback.admin import import_plans, imports
 from feedback.admin.import_plans import Plan, ProcedureContext, ProcedureState
 from feedback.admin.imports import ImportRefused
-from feedback.admin.units import ImportResult, Refused, audit, clean_value
+from feedback.admin.units import ImportResult, Refused, clean_value
+from feedback.audit import record
 from feedback.extensions import db
 from feedback.models import Procedure, Unit, User
 from feedback.org import descendant_ids
@@ -79,7 +80,7 @@ def create_procedure(actor_user: User | None, unit: Unit, data: ProcedureInput) 
         raise Refused("procedure_code_taken", code=data.code)
     proc = Procedure(unit_id=unit.id, code=data.code, name=data.name, field=data.field)
     db.session.add(proc)
-    audit(actor_user, unit.id, "procedure.create", data.code, data.name)
+    record(actor_user, unit.id, "procedure.create", data.code, data.name)
     return _commit_procedure(proc, data.code)
 
 
@@ -93,7 +94,7 @@ def update_procedure(actor_user: User | None, proc: Procedure, data: ProcedureIn
     if not changes:
         return proc
     proc.code, proc.name, proc.field = data.code, data.name, data.field
-    audit(actor_user, proc.unit_id, "procedure.update", data.code, "; ".join(changes))
+    record(actor_user, proc.unit_id, "procedure.update", data.code, "; ".join(changes))
     return _commit_procedure(proc, data.code)
 
 
@@ -110,7 +111,7 @@ def set_procedure_active(actor_user: User | None, proc: Procedure, active: bool)
     """Deactivated procedures leave the survey's list; their past responses keep them."""
     if proc.active != active:
         proc.active = active
-        audit(actor_user, proc.unit_id,
+        record(actor_user, proc.unit_id,
               "procedure.reactivate" if active else "procedure.deactivate", proc.code, proc.name)
         db.session.commit()
     return proc
@@ -157,7 +158,7 @@ def apply_procedure_import(plan: Plan, actor_user: User | None = None) -> Import
         counts = per_unit.setdefault(unit.code, [0, 0])
         counts[0 if row.action == "create" else 1] += 1
     for code, (created, updated) in per_unit.items():
-        audit(actor_user, units[code].id, "procedure.import", code,
+        record(actor_user, units[code].id, "procedure.import", code,
               f"{created} thủ tục mới, {updated} thủ tục sửa")
     try:
         db.session.commit()

@@ -29,6 +29,7 @@ from feedback.admin.unit_rules import (
     deactivation_problems,
     placement_problems,
 )
+from feedback.audit import record
 from feedback.extensions import db
 from feedback.models import AuditEvent, Counter, Procedure, Response, Unit, User
 from feedback.models.org import UNIT_CODE
@@ -85,14 +86,6 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int = 0
-
-
-def audit(actor: User | None, unit_id: int | None, action: str, target: str,
-          detail: str = "") -> None:
-    """One line of the append-only history, in the caller's transaction. No actor: the
-    command line (someone with the server's shell)."""
-    db.session.add(AuditEvent(actor_id=actor.id if actor else None, unit_id=unit_id,
-                              action=action, target=target[:200], detail=detail))
 
 
 def actor_for(user: User | None) -> Actor:
@@ -191,7 +184,7 @@ def create_unit(actor_user: User | None, code: str, name: str, kind: str,
     except IntegrityError:
         db.session.rollback()
         raise Refused("code_taken", code=code) from None
-    audit(actor_user, unit.id, "unit.create", code,
+    record(actor_user, unit.id, "unit.create", code,
           f"{name} ({kind}, cấp trên: {parent.code if parent else '—'})")
     db.session.commit()
     return unit
@@ -221,7 +214,7 @@ def update_unit(actor_user: User | None, unit: Unit, name: str, parent_code: str
         changes.append(f"tên: {unit.name} → {name}")
         unit.name = name
     if changes:
-        audit(actor_user, unit.id, "unit.update", unit.code, "; ".join(changes))
+        record(actor_user, unit.id, "unit.update", unit.code, "; ".join(changes))
         db.session.commit()
     return unit
 
@@ -240,7 +233,7 @@ def set_unit_active(actor_user: User | None, unit: Unit, active: bool) -> Unit:
         problems = deactivation_problems(actor, _node(unit), live, counters)
         _check(problems, count=live if problems[:1] == ["active_children"] else counters)
     unit.active = active
-    audit(actor_user, unit.id, "unit.reactivate" if active else "unit.deactivate", unit.code)
+    record(actor_user, unit.id, "unit.reactivate" if active else "unit.deactivate", unit.code)
     db.session.commit()
     return unit
 
@@ -283,10 +276,10 @@ def apply_unit_import(plan: Plan, actor_user: User | None = None) -> ImportResul
         raise Refused("plan_changed") from None
     for row in plan.rows:
         if row.action == "create":
-            audit(actor_user, units[row.key].id, "unit.import", row.key,
+            record(actor_user, units[row.key].id, "unit.import", row.key,
                   f"tạo mới: {row.values['name']} ({row.values['kind']})")
         elif row.action == "update":
-            audit(actor_user, units[row.key].id, "unit.import", row.key,
+            record(actor_user, units[row.key].id, "unit.import", row.key,
                   "; ".join(f"{c}: {a or '—'} → {b or '—'}" for c, a, b in row.changes))
     db.session.commit()
     return ImportResult(plan.created, plan.updated, plan.unchanged)

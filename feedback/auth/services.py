@@ -17,9 +17,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from feedback.audit import record_user
 from feedback.extensions import db, login_manager
 from feedback.links import api_token_hash, new_api_token
-from feedback.models import ApiToken, AuditEvent, User
+from feedback.models import ApiToken, User
 from feedback.text_rules import has_control
 
 # A hash to compare against when the e-mail is unknown, so timing does not reveal accounts.
@@ -65,13 +66,6 @@ def user_by_email(email: str) -> User:
     return user
 
 
-def audit(actor: User | None, action: str, target: User, detail: str = "") -> None:
-    """One line of the append-only history, in the caller's transaction. No actor: the
-    command line (someone with the server's shell)."""
-    db.session.add(AuditEvent(actor_id=actor.id if actor else None, unit_id=target.unit_id,
-                              action=action, target=target.email[:200], detail=detail))
-
-
 # --- Sessions -------------------------------------------------------------------------
 
 def end_sessions(user: User) -> None:
@@ -106,7 +100,7 @@ def change_password(user: User, current: str, new: str) -> None:
     _check_new_password(new)
     user.password_hash = hash_password(new)
     end_sessions(user)
-    audit(user, "user.password", user, "own password changed")
+    record_user(user, "user.password", user, "own password changed")
     db.session.commit()
 
 
@@ -148,7 +142,7 @@ def reset_password(token: str, new: str) -> User:
     _check_new_password(new)
     user.password_hash = hash_password(new)
     end_sessions(user)
-    audit(user, "user.password_reset_used", user)
+    record_user(user, "user.password_reset_used", user)
     db.session.commit()
     return user
 
@@ -188,7 +182,7 @@ def issue_api_token(user: User, label: str = "", days: int | None = None, *,
     row = ApiToken(user=user, token_hash=api_token_hash(token), label=label.strip()[:100],
                    expires_at=datetime.now(UTC) + timedelta(days=days))
     db.session.add(row)
-    audit(actor, "token.create", user, f"label={row.label!r} days={days}")
+    record_user(actor, "token.create", user, f"label={row.label!r} days={days}")
     db.session.commit()
     return NewToken(token, row)
 
@@ -210,7 +204,7 @@ def revoke_api_token(user: User, token_id: int, *, actor: User | None = None) ->
         raise AuthError(f"no token {token_id} for {user.email}", "unknown_token")
     if not row.revoked:
         row.revoked = True
-        audit(actor, "token.revoke", user, f"label={row.label!r}")
+        record_user(actor, "token.revoke", user, f"label={row.label!r}")
         db.session.commit()
     return row
 
@@ -223,7 +217,7 @@ def revoke_api_tokens(email: str) -> int:
     for token in tokens:
         token.revoked = True
     if tokens:
-        audit(None, "token.revoke", user, f"all ({len(tokens)})")
+        record_user(None, "token.revoke", user, f"all ({len(tokens)})")
     db.session.commit()
     return len(tokens)
 

@@ -11,8 +11,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from feedback import links
+from feedback.audit import record_counter
 from feedback.extensions import db
-from feedback.models import AuditEvent, Counter, Unit, User
+from feedback.models import Counter, Unit, User
 from feedback.qr import render
 from feedback.survey import catalogue
 
@@ -68,13 +69,6 @@ def start_grace(counter: Counter, now: datetime | None = None) -> datetime:
     return counter.grace_until
 
 
-def audit(actor: User | None, counter: Counter, action: str, detail: str = "") -> None:
-    """One audit row in the caller's transaction (the CLI acts with no actor)."""
-    db.session.add(AuditEvent(actor_id=actor.id if actor else None, unit_id=counter.unit_id,
-                              action=action, target=f"counter:{counter.id}",
-                              detail=detail[:2000]))
-
-
 def _new_link(counter: Counter, now: datetime | None) -> None:
     if not counter.active:
         raise InactiveCounter(f"counter {counter.id} is deactivated; reactivate it first")
@@ -88,7 +82,7 @@ def reissue(counter: Counter, *, actor: User | None = None,
     """Revoke every poster printed for this counter so far (QR token and short code) and
     return the new link. Forms already open stay accepted during the grace."""
     _new_link(counter, now)
-    audit(actor, counter, "counter.reissue", f"generation {counter.token_generation}")
+    record_counter(actor, counter, "counter.reissue", f"generation {counter.token_generation}")
     db.session.commit()
     return counter_url(counter)
 
@@ -103,7 +97,7 @@ def set_questionnaire(counter: Counter, code: str, *, actor: User | None = None,
     old = counter.questionnaire
     _new_link(counter, now)
     counter.questionnaire = code
-    audit(actor, counter, "counter.questionnaire", f"{old} → {code}")
+    record_counter(actor, counter, "counter.questionnaire", f"{old} → {code}")
     db.session.commit()
     return True
 

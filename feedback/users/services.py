@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from feedback import mail, org
+from feedback.audit import record_user
 from feedback.auth.services import (
     MIN_PASSWORD,
     AuthError,
-    audit,
     end_sessions,
     hash_password,
     reset_link,
@@ -143,7 +143,7 @@ def create_account(actor: User | None, new: NewAccount) -> Created:
                 password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    audit(actor, "user.create", user, f"role={user.role} unit={unit.code if unit else '-'}")
+    record_user(actor, "user.create", user, f"role={user.role} unit={unit.code if unit else '-'}")
     link = None
     if new.password is None:
         link = _queue_link(user, "Đặt mật khẩu cho tài khoản góp ý, đánh giá")
@@ -166,7 +166,7 @@ def change_placement(actor: User | None, target: User, role: str,
             _keeps_an_installation_admin(target)
         target.role, target.unit = role, unit
         after = f"{role}@{unit.code if unit else '-'}"
-        audit(actor, "user.placement", target, f"{before} → {after}")
+        record_user(actor, "user.placement", target, f"{before} → {after}")
     db.session.commit()
     return target
 
@@ -182,7 +182,7 @@ def set_active(actor: User | None, target: User, active: bool) -> User:
         _keeps_an_installation_admin(target)
         end_sessions(target)
     target.active = active
-    audit(actor, "user.enable" if active else "user.disable", target)
+    record_user(actor, "user.enable" if active else "user.disable", target)
     db.session.commit()
     return target
 
@@ -193,7 +193,7 @@ def request_password_reset(actor: User | None, target: User) -> ResetLink:
     if not target.active:
         raise AuthError(f"{target.email} is disabled; enable the account first", "disabled")
     link = _queue_link(target, "Đặt lại mật khẩu tài khoản góp ý, đánh giá")
-    audit(actor, "user.password_reset", target)
+    record_user(actor, "user.password_reset", target)
     db.session.commit()
     mail.deliver_pending()
     return link
