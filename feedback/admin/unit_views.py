@@ -23,7 +23,6 @@ from feedback.auth.guards import (
 )
 from feedback.extensions import csrf
 from feedback.models import Unit
-from feedback.reports.periods import month_of
 from feedback.reports.services import this_month, timezone
 
 bp = Blueprint("units", __name__, url_prefix="/staff")
@@ -95,8 +94,7 @@ def _edit_form(unit: Unit) -> UnitEditForm:
 def _index_page(form: UnitCreateForm | None, status: int = 200) -> tuple[str, int]:
     rows = visible_units()
     period = this_month()
-    counts = units.unit_counts([r.unit.id for r in rows], month_of(period.first)
-                               .bounds(timezone()))
+    counts = units.unit_counts([r.unit.id for r in rows], period.bounds(timezone()))
     return render_template("admin/units.html", rows=rows, counts=counts, form=form,
                            kinds=KIND_WORDS, month=period.first), status
 
@@ -127,8 +125,7 @@ def _show_page(unit: Unit, form: UnitEditForm | None = None, status: int = 200
                ) -> tuple[str, int]:
     me = user()
     admin = me.role == "admin"
-    period = this_month()
-    counts = units.unit_counts([unit.id], month_of(period.first).bounds(timezone()))
+    counts = units.unit_counts([unit.id], this_month().bounds(timezone()))
     return render_template(
         "admin/units_show.html", unit=unit, counts=counts[unit.id], kinds=KIND_WORDS,
         form=(form or _edit_form(unit)) if admin else None, movable=_movable(unit),

@@ -22,7 +22,6 @@ from feedback import links, org
 from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
-from feedback.models.org import UNIT_CODE
 from feedback.msgid import N_
 from feedback.qr import services as qr
 from feedback.survey import answers, catalogue, services
@@ -188,7 +187,7 @@ def _landing(unit_code: str | None = None, *, code: str = "", error: str | None 
              status: int = 200) -> tuple[str, int]:
     unit = None
     if unit_code:
-        unit = org.find_unit(unit_code) if UNIT_CODE.match(unit_code) else None
+        unit = org.find_unit(unit_code)
         if unit is None or not unit.active:
             abort(404)
     groups = qr.public_links(org.descendant_ids(unit.id) if unit else None)
