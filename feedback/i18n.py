@@ -18,13 +18,13 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
 from feedback.msgid import N_ as N_  # re-exported: views mark messages with i18n.N_
+from feedback.security import local_path
 
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 DEFAULT = "vi"
@@ -56,19 +56,6 @@ def other_language() -> str:
     return "en" if current() == "vi" else "vi"
 
 
-def safe_next(target: str | None) -> str:
-    """A path on this site, or '/'. Refuses anything with a scheme or a host (including
-    `//evil.example` and `/\\evil.example`, which browsers read as another host)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target
-
-
 def here() -> str:
     """The current page as a local path with its query string, for the switch's `next`."""
     path = request.full_path if request.query_string else request.path
@@ -78,7 +65,7 @@ def here() -> str:
 @bp.get("/ngon-ngu/<code>")
 def switch(code: str) -> Response:
     """Remember the language for a year and go back to the page the link was on."""
-    response = redirect(safe_next(request.args.get("next")), code=303)
+    response = redirect(local_path(request.args.get("next")) or "/", code=303)
     if code in LANGUAGES:
         response.set_cookie(
             COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,

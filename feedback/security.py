@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, request
 
 CSP = (
@@ -19,3 +21,15 @@ def apply_headers(response: Response) -> Response:
     if request.blueprint not in (None, "survey") or request.path.startswith("/staff"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: a `next` parameter must never
+    send anyone to another host (`//evil.example` and `/\\evil.example` are read as hosts
+    by browsers; control characters can hide either)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target

@@ -8,8 +8,6 @@ logins, while guessing one account's password from many addresses is still slowe
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -31,19 +29,9 @@ from feedback.auth import services
 from feedback.auth.forms import LoginForm, LogoutForm, NewPasswordForm
 from feedback.extensions import limiter
 from feedback.msgid import N_
+from feedback.security import local_path
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 def _login_email_key() -> str:
@@ -71,7 +59,7 @@ def login() -> str | Response:
         if user is not None:
             services.record_login(user)
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("reports.dashboard"))
+            return redirect(local_path(request.args.get("next")) or url_for("reports.dashboard"))
         g.login_failed = True
         form.password.errors = [_("Thư điện tử hoặc mật khẩu không đúng.")]
     return render_template("auth/login.html", form=form)

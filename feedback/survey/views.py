@@ -18,7 +18,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
-from feedback import links, org
+from feedback import i18n, links, org
 from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
@@ -106,12 +106,10 @@ def _blank_page(token: str, entry: services.Entry) -> str:
     procedure names may lag by PAGE_CACHE_SECONDS; validity is checked on every request,
     since the link was read from the database before this is called. The page is in the
     visitor's language, so the language is part of the key."""
-    from feedback.i18n import current as current_language
-
     ttl = current_app.config["PAGE_CACHE_SECONDS"]
     cache: dict[tuple[str, str], tuple[float, str]] = current_app.extensions.setdefault(
         "feedback.blank_pages", {})
-    key = (token, current_language())
+    key = (token, i18n.current())
     now = monotonic()
     hit = cache.get(key)
     if hit is None or hit[0] <= now:
