@@ -82,10 +82,14 @@ def register_blueprints(app: Flask) -> None:
     from feedback.admin.counter_views import bp as admin_bp
     from feedback.admin.procedure_views import bp as procedures_bp
     from feedback.admin.unit_views import bp as units_bp
+    from feedback.api import petitions as _api_petitions  # noqa: F401  (routes on api_bp)
     from feedback.api.views import bp as api_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.extensions import csrf
     from feedback.i18n import bp as i18n_bp
+    from feedback.petitions.public_views import bp as pakn_bp
+    from feedback.petitions.settings_views import bp as petition_settings_bp
+    from feedback.petitions.staff_views import bp as petitions_bp
     from feedback.qr.views import bp as qr_bp
     from feedback.reports.views import bp as reports_bp
     from feedback.survey.views import bp as survey_bp
@@ -97,6 +101,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(procedures_bp)
+    for bp in (pakn_bp, petitions_bp, petition_settings_bp):
+        app.register_blueprint(bp)
     csrf.exempt(api_bp)  # read-only JSON; bearer tokens or a session cookie on GET
 
 

@@ -56,6 +56,21 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_FROM": "gopy@localhost",
     "SMTP_STARTTLS": True,
     "SMTP_TIMEOUT": 10,
+    # Petitions (DOMAIN §4–5). Receipt at or after closing time (local) counts from the
+    # next working day. Deadlines in working days; a unit's SLA profile overrides them.
+    "OFFICE_CLOSES": "17:00",
+    "SLA_CLASSIFY_DAYS": 2,
+    "SLA_TRANSFER_DAYS": 5,
+    "SLA_REPLY_DAYS": 10,
+    "SLA_EXTENSION_DAYS": 10,
+    "PETITION_MAX_CHARS": 5000,
+    # Attachments: at most 3 per petition, each at most this size; stored here (None →
+    # the instance folder's `attachments/`), never under static/.
+    "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "ATTACHMENT_DIR": None,
+    "RATELIMIT_PETITION_PER_CLIENT": "5 per minute;30 per hour",
+    "RATELIMIT_TRACKING_PER_CLIENT": "10 per minute;60 per hour",
+    "RATELIMIT_TRACKING_PER_CODE": "5 per minute;20 per hour",
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}
@@ -95,6 +110,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if not cfg["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'feedback.sqlite3'}"
+    if not cfg["ATTACHMENT_DIR"]:
+        cfg["ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
+    _check_closing_time(cfg["OFFICE_CLOSES"])
     if cfg["AGGREGATION"] not in ("mean", "pooled"):
         raise RuntimeError("FEEDBACK_AGGREGATION must be 'mean' or 'pooled'")
 
@@ -114,6 +132,15 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE=cfg["TIMEZONE"],
     )
+
+
+def _check_closing_time(text: str) -> None:
+    from feedback.workdays import parse_closing_time
+
+    try:
+        parse_closing_time(text)
+    except ValueError as exc:
+        raise RuntimeError(f"FEEDBACK_OFFICE_CLOSES must be HH:MM local time: {exc}") from None
 
 
 def _normalise_db_url(url: str) -> str:

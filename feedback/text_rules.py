@@ -60,3 +60,18 @@ def clean_line(raw: str, limit: int | None = None, *, required: bool = True) -> 
     if limit is not None and len(value) > limit:
         raise TextRefused("too_long", length=len(value), limit=limit)
     return value
+
+
+def clean_text(raw: str, limit: int | None = None, *, required: bool = False) -> str:
+    """A multi-line value (a petition's content, an answer, a note) as it will be stored:
+    NFC, line ends as LF, no surrounding blank space. Refuses control characters other
+    than tab and line breaks, an empty value when `required`, and more than `limit`
+    characters."""
+    if has_control(raw, multiline=True):
+        raise TextRefused("control")
+    value = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if required and not value:
+        raise TextRefused("empty")
+    if limit is not None and len(value) > limit:
+        raise TextRefused("too_long", length=len(value), limit=limit)
+    return value

@@ -47,6 +47,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "RATELIMIT_SUBMIT_PER_CLIENT": "10000 per minute",
         "RATELIMIT_SUBMIT_PER_COUNTER": "10000 per minute",
         "RATELIMIT_LOGIN": "10000 per minute",
+        "RATELIMIT_PETITION_PER_CLIENT": "10000 per minute",
+        "RATELIMIT_TRACKING_PER_CLIENT": "10000 per minute",
+        "RATELIMIT_TRACKING_PER_CODE": "10000 per minute",
+        "ATTACHMENT_DIR": str(tmp / "attachments"),
     })
     with app.app_context():
         _drop_everything()
@@ -220,6 +224,29 @@ def submit(client: FlaskClient, token_for: Callable[[Counter], str]) -> Callable
         return client.post(f"/q/{token_for(counter)}", data=data)
 
     return post
+
+
+@pytest.fixture
+def petition(app: Flask) -> Callable[..., Any]:
+    """File a petition through the service (as the public form would) and return it
+    detached, with its tracking `code`. Keyword arguments override `NewPetition` fields;
+    `unit` is a Unit (required)."""
+    from feedback.petitions import services
+
+    def make(unit: Unit, **fields: Any) -> Any:
+        values: dict[str, Any] = {
+            "channel": "web", "content": "Hồ sơ của tôi bị trả chậm 5 ngày.",
+            "sender_name": "Nguyễn Văn An", "sender_address": "Thôn 3, xã Hoằng Ngọc",
+            "sender_phone": "0912345678", "submission_id": new_submission_id(),
+        }
+        values.update(fields)
+        with app.app_context():
+            stored, _ = services.file(services.NewPetition(unit_id=unit.id, **values))
+            db.session.refresh(stored)
+            db.session.expunge(stored)
+            return stored
+
+    return make
 
 
 @pytest.fixture

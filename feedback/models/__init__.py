@@ -2,8 +2,17 @@
 
 from feedback.models.ops import AuditEvent, MailMessage
 from feedback.models.org import Counter, Procedure, Unit
+from feedback.models.petitions import (
+    CalendarDay,
+    Petition,
+    PetitionAttachment,
+    PetitionEvent,
+    ReplyTemplate,
+    SlaProfile,
+)
 from feedback.models.survey import Answer, Response
 from feedback.models.users import ApiToken, User
 
-__all__ = ["Answer", "ApiToken", "AuditEvent", "Counter", "MailMessage", "Procedure",
-           "Response", "Unit", "User"]
+__all__ = ["Answer", "ApiToken", "AuditEvent", "CalendarDay", "Counter", "MailMessage",
+           "Petition", "PetitionAttachment", "PetitionEvent", "Procedure", "ReplyTemplate",
+           "Response", "SlaProfile", "Unit", "User"]

@@ -1,0 +1,348 @@
+"""Filing petitions and acting on them: the one path for the public form, the staff's
+entry form, the register import, the staff pages, the API and the CLI.
+
+Every action goes through `workflow.check` (roles, states, required fields), is refused
+with a `WorkflowError` otherwise, and is recorded as an append-only `PetitionEvent` in the
+same transaction as its change. Unit scope is checked before: a petition outside the
+actor's units is `NotFound` (a 404 everywhere), never "forbidden".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from feedback import links, mail, org
+from feedback.extensions import db
+from feedback.models import Petition, PetitionAttachment, PetitionEvent, User
+from feedback.msgid import N_
+from feedback.petitions import clock, rules
+from feedback.petitions.workflow import (
+    OPEN,
+    Action,
+    State,
+    Transition,
+    WorkflowError,
+    allowed_actions,
+    check,
+)
+from feedback.petitions.workflow import outcome as workflow_outcome
+from feedback.text_rules import TextRefused, clean_text
+
+RECEIVE = "receive"  # the first event of every petition (not a workflow action)
+RATE = "rate"  # the sender's rating (not a workflow action)
+
+STAFF_ROLES = ("admin", "leader", "officer")
+
+
+TEXT_LIMIT = 10000
+
+MSG_BAD_ASSIGNEE = N_("Cán bộ được chọn không xử lý được phản ánh, kiến nghị của đơn vị này.")
+MSG_BAD_CATEGORY = N_("Phân loại nội dung không hợp lệ.")
+MSG_TOO_LONG = N_("Nội dung quá dài hoặc có ký tự không hợp lệ.")
+
+
+class NotFound(LookupError):
+    """No petition with this code in the caller's units (or none at all: same answer)."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An attachment already checked and written to storage (petitions.attachments)."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_name: str
+
+
+@dataclass
+class NewPetition:
+    unit_id: int
+    channel: str
+    content: str
+    submission_id: str | None = None
+    counter_id: int | None = None
+    procedure_id: int | None = None
+    sender_name: str | None = None
+    sender_address: str | None = None
+    sender_phone: str | None = None
+    sender_email: str | None = None
+    category: int | None = None
+    dossier_code: str | None = None
+    received_at: datetime | None = None
+    entered_by_id: int | None = None
+    files: Sequence[StoredFile] = field(default_factory=list)
+    # The register import's already answered rows.
+    answered_at: datetime | None = None
+    answer: str | None = None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _new_code() -> str:
+    while True:
+        code = links.new_short_code()
+        if db.session.scalar(select(Petition.id).where(Petition.code == code)) is None:
+            return code
+
+
+def build(new: NewPetition, *, now: datetime | None = None) -> Petition:
+    """A new petition with its receipt event and due dates, added to the session (not
+    committed: `file` commits one, the register import a whole file)."""
+    if new.channel not in rules.CHANNELS:
+        raise ValueError(f"unknown channel {new.channel!r}")
+    now = now or clock.now()
+    received_at = new.received_at or now
+    petition = Petition(
+        code=_new_code(), submission_id=new.submission_id, unit_id=new.unit_id,
+        counter_id=new.counter_id, procedure_id=new.procedure_id, channel=new.channel,
+        kind=rules.kind_of(new.sender_name, new.sender_address, new.sender_phone,
+                           new.sender_email),
+        sender_name=_blank_to_none(new.sender_name),
+        sender_address=_blank_to_none(new.sender_address),
+        sender_phone=_blank_to_none(new.sender_phone),
+        sender_email=_blank_to_none(new.sender_email),
+        category=new.category, dossier_code=_blank_to_none(new.dossier_code),
+        content=new.content.strip(), status=State.RECEIVED.value, received_at=received_at,
+        recorded_at=now, entered_by_id=new.entered_by_id, extended=False,
+    )
+    clock.apply_dues(petition, clock.dues_for(
+        petition, cal=clock.calendar(), profile=clock.profile_for(new.unit_id)))
+    db.session.add(petition)
+    petition.events.append(PetitionEvent(
+        at=now, actor_id=new.entered_by_id, action=RECEIVE, from_state=None,
+        to_state=State.RECEIVED.value, note="", detail=json.dumps({"channel": new.channel}),
+    ))
+    for stored in new.files:
+        petition.attachments.append(PetitionAttachment(
+            filename=stored.filename, content_type=stored.content_type, size=stored.size,
+            sha256=stored.sha256, storage_name=stored.storage_name, created_at=now))
+    if new.answered_at is not None:
+        petition.status = State.ANSWERED.value
+        petition.answer = _blank_to_none(new.answer)
+        petition.answered_at = petition.closed_at = new.answered_at
+        petition.on_time = rules.on_time(new.answered_at, petition.reply_due, clock.tz())
+        petition.events.append(PetitionEvent(
+            at=new.answered_at, actor_id=new.entered_by_id, action=Action.ANSWER.value,
+            from_state=State.RECEIVED.value, to_state=State.ANSWERED.value,
+            note=petition.answer or "", detail="{}"))
+    return petition
+
+
+def file(new: NewPetition) -> tuple[Petition, bool]:
+    """Store one petition and acknowledge it to the sender's email. (petition, True) when
+    stored now, (the earlier one, False) when this submission id was stored before: a
+    double tap or a retry files one petition and shows the same tracking code."""
+    if new.submission_id is not None and not links.is_submission_id(new.submission_id):
+        raise ValueError("submission id")
+    try:
+        petition = build(new)
+        db.session.flush()
+        queued = _acknowledge(petition)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = (db.session.scalar(select(Petition).where(
+            Petition.submission_id == new.submission_id)) if new.submission_id else None)
+        if earlier is None:
+            raise
+        return earlier, False
+    if queued:
+        mail.deliver_pending()
+    return petition, True
+
+
+# --- Mail to the sender -------------------------------------------------------------------
+
+def show_code(petition: Petition) -> str:
+    return links.format_short_code(petition.code)
+
+
+def _tracking_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + "/tra-cuu"
+
+
+def _to_sender(petition: Petition, what: str, subject: str, body: str) -> bool:
+    if not petition.sender_email:
+        return False
+    return mail.queue(f"petition:{petition.code}:{what}", petition.sender_email, subject,
+                      body, unit_id=petition.unit_id)
+
+
+def _acknowledge(petition: Petition) -> bool:
+    due = format_date(petition.reply_due, "dd/MM/yyyy")
+    return _to_sender(
+        petition, "ack",
+        _("Đã tiếp nhận phản ánh, kiến nghị %(code)s", code=show_code(petition)),
+        _("%(unit)s đã tiếp nhận phản ánh, kiến nghị của ông/bà.\n\n"
+          "Mã tra cứu: %(code)s\nNgày dự kiến trả lời: %(due)s\n\n"
+          "Tra cứu tình trạng xử lý tại %(url)s bằng mã tra cứu và 4 số cuối điện thoại "
+          "(hoặc địa chỉ thư điện tử) đã khai.",
+          unit=petition.unit.name if petition.unit else "", code=show_code(petition),
+          due=due, url=_tracking_url()))
+
+
+# --- Staff: scope, assignees, actions -----------------------------------------------------
+
+def for_staff(code: str, unit_ids: set[int]) -> Petition:
+    """The petition with this tracking code (as typed) in these units, else NotFound."""
+    canonical = links.normalise_short_code(code)
+    if canonical is None or not unit_ids:
+        raise NotFound(code)
+    petition = db.session.scalar(select(Petition).where(
+        Petition.code == canonical, Petition.unit_id.in_(unit_ids)))
+    if petition is None:
+        raise NotFound(code)
+    return petition
+
+
+def assignable(petition: Petition) -> list[User]:
+    """Who may be given this petition: active staff (not viewers) whose scope covers its
+    unit, i.e. of the unit itself or of a unit above it, or installation admins."""
+    covering = {u.id for u in org.ancestors(petition.unit)} | {petition.unit_id}
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES),
+                           User.unit_id.in_(covering)
+                           | (User.unit_id.is_(None) & (User.role == "admin")))
+        .order_by(User.name, User.email)))
+
+
+def _assignee(petition: Petition, raw: object) -> int | None:
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) not in {
+            u.id for u in assignable(petition)}:
+        raise WorkflowError("bad_assignee", MSG_BAD_ASSIGNEE)
+    return int(text)
+
+
+def _category(raw: object) -> int:
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 3
+            and int(text) in rules.CATEGORIES):
+        raise WorkflowError("bad_category", MSG_BAD_CATEGORY)
+    return int(text)
+
+
+def _text(fields: dict[str, Any], name: str, limit: int = TEXT_LIMIT) -> str:
+    """A free-text field, stripped; too long or with control characters is refused."""
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise WorkflowError(f"bad_field:{name}", MSG_TOO_LONG)
+    try:
+        return clean_text(value or "", limit)
+    except TextRefused:
+        raise WorkflowError(f"bad_field:{name}", MSG_TOO_LONG) from None
+
+
+def allowed_for(petition: Petition, actor: User) -> list[str]:
+    """The actions this person could take on this petition now (buttons, next action)."""
+    return allowed_actions(petition.status, actor.role, petition.assignee_id == actor.id,
+                           petition.extended)
+
+
+def act(petition: Petition, action: str, actor: User, fields: dict[str, Any],
+        *, now: datetime | None = None) -> Transition:
+    """Do one workflow action as `actor` (already known to have the petition in scope).
+    Raises WorkflowError when refused, with the session rolled back: nothing changed.
+    Commits; mails the sender after an answer or an extension."""
+    fields = {k: v for k, v in fields.items() if v is not None}
+    step = check(petition.status, action, role=actor.role,
+                 is_assignee=petition.assignee_id == actor.id,
+                 already_extended=petition.extended, fields=fields)
+    try:
+        queued = _apply(petition, step, actor, fields, now or clock.now())
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    if queued:
+        mail.deliver_pending()
+    return step
+
+
+def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, Any],
+           now: datetime) -> bool:
+    """Change the petition as `step` says and record the event; True when mail to the
+    sender was queued. Raises WorkflowError on a bad field value."""
+    detail: dict[str, Any] = {}
+    note = _text(fields, "note")
+    mail_what: tuple[str, str, str] | None = None
+    match step.action:
+        case Action.ACCEPT:
+            petition.category = _category(fields.get("category"))
+            petition.assignee_id = _assignee(petition, fields.get("assignee"))
+            detail = {"category": petition.category, "assignee": petition.assignee_id}
+        case Action.ASSIGN:
+            petition.assignee_id = _assignee(petition, fields.get("assignee"))
+            detail = {"assignee": petition.assignee_id}
+        case Action.REJECT:
+            petition.reason = note = _text(fields, "reason")
+            petition.closed_at, petition.on_time = now, None
+        case Action.TRANSFER:
+            petition.receiving_body = _text(fields, "receiving_body", 300)
+            petition.reason = note = _text(fields, "reason")
+            petition.closed_at = now
+            petition.on_time = rules.on_time(now, petition.transfer_due, clock.tz())
+            detail = {"receiving_body": petition.receiving_body}
+        case Action.WAIT:
+            petition.paused_since = now
+        case Action.RESUME:
+            petition.paused_since = None
+        case Action.ANSWER:
+            petition.answer = note = _text(fields, "answer")
+            petition.answered_at = petition.closed_at = now
+            petition.on_time = rules.on_time(now, petition.reply_due, clock.tz())
+            mail_what = ("answer",
+                         _("Trả lời phản ánh, kiến nghị %(code)s", code=show_code(petition)),
+                         _("%(unit)s trả lời phản ánh, kiến nghị %(code)s của ông/bà:\n\n"
+                           "%(answer)s\n\nÔng/bà có thể đánh giá việc giải quyết tại %(url)s.",
+                           unit=petition.unit.name, code=show_code(petition),
+                           answer=petition.answer, url=_tracking_url()))
+        case Action.EXTEND:
+            petition.extended = True
+            petition.reason = note = _text(fields, "reason")
+        case Action.PUBLISH:
+            petition.public_text = note = _text(fields, "public_text")
+            petition.published_at = now
+        case Action.ARCHIVE:
+            petition.archived_from = petition.status
+    petition.status = step.target.value
+    event = PetitionEvent(at=now, actor_id=actor.id, action=step.action.value,
+                          from_state=step.source.value, to_state=step.target.value,
+                          note=note, detail=json.dumps(detail))
+    petition.events.append(event)
+    if step.action in (Action.RESUME, Action.EXTEND, Action.WAIT):
+        db.session.flush()
+        clock.refresh(petition)
+    if step.action is Action.EXTEND:
+        mail_what = ("extend",
+                     _("Gia hạn giải quyết phản ánh, kiến nghị %(code)s",
+                       code=show_code(petition)),
+                     _("%(unit)s gia hạn thời hạn trả lời phản ánh, kiến nghị %(code)s đến "
+                       "ngày %(due)s.\nLý do: %(reason)s",
+                       unit=petition.unit.name, code=show_code(petition),
+                       due=format_date(petition.reply_due, "dd/MM/yyyy"),
+                       reason=petition.reason))
+    return _to_sender(petition, *mail_what) if mail_what else False
+
+
+def is_open(petition: Petition) -> bool:
+    return State(petition.status) in OPEN
+
+
+def counts_as(petition: Petition) -> str:
+    """How the figures count it (workflow.Outcome), archived ones included."""
+    return workflow_outcome(petition.status, petition.archived_from).value

@@ -1,0 +1,99 @@
+"""The petition service: filing (idempotent), the due dates it stores, and one action per
+workflow step recorded as an append-only event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from feedback.extensions import db
+from feedback.links import new_submission_id, normalise_short_code
+from feedback.models import Petition, PetitionEvent, User
+from feedback.petitions import services
+from feedback.petitions.workflow import WorkflowError
+
+
+def _load(code: str) -> Petition:
+    return db.session.scalar(select(Petition).where(Petition.code == code))
+
+
+def test_filing_gives_a_checked_tracking_code_and_the_reply_date(
+        app: Flask, world: Any, petition: Any) -> None:
+    # Wednesday 2 Dec 2026, 09:00 local: reply due 10 working days later, Wed 16 Dec.
+    p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    assert normalise_short_code(p.code) == p.code
+    assert p.kind == "pakn" and p.status == "received"
+    assert (p.classify_due, p.transfer_due, p.reply_due) == (
+        date(2026, 12, 4), date(2026, 12, 9), date(2026, 12, 16))
+    with app.app_context():
+        assert [e.action for e in _load(p.code).events] == ["receive"]
+
+
+def test_without_name_address_and_contact_it_is_a_gop_y(world: Any, petition: Any) -> None:
+    assert petition(world.commune, sender_name="", sender_phone=None).kind == "gop_y"
+    assert petition(world.commune, sender_phone=None,
+                    sender_email="an@example.vn").kind == "pakn"
+
+
+def test_the_same_submission_files_one_petition(app: Flask, world: Any) -> None:
+    sid = new_submission_id()
+    with app.app_context():
+        new = services.NewPetition(unit_id=world.commune.id, channel="web", content="Chậm",
+                                   submission_id=sid)
+        first, created = services.file(new)
+        again, created_again = services.file(services.NewPetition(
+            unit_id=world.commune.id, channel="web", content="Chậm", submission_id=sid))
+        assert (created, created_again) == (True, False)
+        assert first.code == again.code
+        assert db.session.scalar(select(func.count(Petition.id))) == 1
+
+
+def _act(app: Flask, code: str, action: str, who: User, **fields: Any) -> Petition:
+    with app.app_context():
+        p = _load(code)
+        services.act(p, action, db.session.get(User, who.id), fields)
+        db.session.refresh(p)
+        db.session.expunge(p)
+        return p
+
+
+def test_a_petition_from_receipt_to_archive(app: Flask, world: Any, petition: Any) -> None:
+    p = petition(world.commune)
+    p = _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    assert (p.status, p.category, p.assignee_id) == ("in_progress", 1, world.officer.id)
+    p = _act(app, p.code, "wait", world.officer, note="Xin bản chụp giấy hẹn")
+    assert p.status == "waiting_citizen" and p.paused_since is not None
+    p = _act(app, p.code, "resume", world.officer)
+    assert p.status == "in_progress" and p.paused_since is None
+    p = _act(app, p.code, "answer", world.officer, answer="Đã trả hồ sơ ngày 3/12.")
+    assert p.status == "answered" and p.on_time is True and p.closed_at is not None
+    p = _act(app, p.code, "publish", world.leader, public_text="Đã trả hồ sơ.")
+    p = _act(app, p.code, "archive", world.leader)
+    assert (p.status, p.archived_from) == ("archived", "published")
+    with app.app_context():
+        events = db.session.scalars(select(PetitionEvent).where(
+            PetitionEvent.petition_id == p.id).order_by(PetitionEvent.id)).all()
+        assert [(e.action, e.from_state, e.to_state) for e in events] == [
+            ("receive", None, "received"), ("accept", "received", "in_progress"),
+            ("wait", "in_progress", "waiting_citizen"),
+            ("resume", "waiting_citizen", "in_progress"),
+            ("answer", "in_progress", "answered"), ("publish", "answered", "published"),
+            ("archive", "published", "archived")]
+        assert events[1].actor_id == world.leader.id
+
+
+def test_a_refused_action_changes_nothing(app: Flask, world: Any, petition: Any) -> None:
+    p = petition(world.commune)
+    with app.app_context():
+        row = _load(p.code)
+        with pytest.raises(WorkflowError) as refused:
+            services.act(row, "accept", db.session.get(User, world.leader.id),
+                         {"category": "1", "assignee": str(world.stranger_leader.id)})
+        assert refused.value.code == "bad_assignee"
+        db.session.rollback()
+        assert _load(p.code).status == "received"
+        assert len(_load(p.code).events) == 1
