@@ -6,7 +6,6 @@ change, refusals as `Refused` with a message key.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from feedback.audit import record
 from feedback.extensions import db
 from feedback.models import Procedure, Unit, User
 from feedback.org import descendant_ids
+from feedback.vi_order import ProcedureGroups, group_procedures, vi_sort_key
 
 
 def procedure_by_id(procedure_id: int) -> Procedure | None:
@@ -37,16 +37,27 @@ def grouped_by_field(procedures: Iterable[Procedure]) -> list[tuple[str, list[Pr
     groups: dict[str, list[Procedure]] = {}
     for p in procedures:
         groups.setdefault(p.field or "", []).append(p)
-    return sorted(groups.items(), key=lambda kv: (kv[0] == "", vietnamese_key(kv[0])))
+    return sorted(groups.items(), key=lambda kv: (kv[0] == "", vi_sort_key(kv[0])))
 
 
-def vietnamese_key(text: str) -> tuple[str, str]:
-    """Sort as a Vietnamese reader expects: "Đất đai" among the d's, before "Hộ tịch"
-    (plain code-point order puts Đ after every Latin letter)."""
-    folded = text.casefold().replace("đ", "d")
-    bare = "".join(c for c in unicodedata.normalize("NFD", folded)
-                   if not unicodedata.combining(c))
-    return bare, folded
+def choices(unit_id: int) -> ProcedureGroups:
+    """The unit's active procedures grouped by field (lĩnh vực), in Vietnamese order, for
+    the optional select box of the survey and the petition form (`<optgroup>`s)."""
+    rows = db.session.execute(
+        select(Procedure.id, Procedure.name, Procedure.field)
+        .where(Procedure.unit_id == unit_id, Procedure.active.is_(True))
+    )
+    return group_procedures((r[0], r[1], r[2]) for r in rows)
+
+
+def in_unit(procedure_id: int, unit_id: int) -> bool:
+    """Whether a submitted procedure belongs to the unit. Active or not: the forms only
+    OFFER active ones (`choices`), but one the office deactivates while a citizen is
+    filling in a form is still theirs to send, never a reason to choose again (an office
+    action never throws a citizen's answers away)."""
+    return db.session.scalar(
+        select(Procedure.id).where(Procedure.id == procedure_id, Procedure.unit_id == unit_id)
+    ) is not None
 
 
 @dataclass(frozen=True)

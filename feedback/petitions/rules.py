@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from feedback.msgid import N_
+from feedback.text_rules import has_control
 from feedback.workdays import Calendar, Pause
 
 #: How a petition reached the office; `web` is the public form (QR poster or unit page).
@@ -79,7 +80,9 @@ def clean_phone(text: str) -> str | None:
 
 def clean_email(text: str) -> str | None:
     text = text.strip()
-    return text if len(text) <= 254 and _EMAIL.match(text) else None
+    if has_control(text) or len(text) > 254 or not _EMAIL.match(text):
+        return None
+    return text
 
 
 def tracking_matches(given: str, phone: str | None, email: str | None) -> bool:

@@ -63,6 +63,9 @@ _INSTRUCTIONS = (
 _FALLBACK_LEAD = "Nếu không quét được mã, hãy mở địa chỉ:"
 _CODE_PT = 30.0
 _FOOTER = "Ý kiến của ông/bà giúp chúng tôi phục vụ tốt hơn."
+_PETITION_LEAD = "Gửi phản ánh, kiến nghị:"
+_PETITION_PT = 11.0
+_PETITION_GAP = 4.0
 
 # Fixed so that the same posters always produce the same bytes (cacheable, testable).
 _CREATION_DATE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -120,6 +123,13 @@ class Poster:
     short_code: str = ""
     #: Where to type it: the site's address without scheme (``gopy.xa.gov.vn``).
     site: str = ""
+    #: The unit's public petition form, without scheme (``gopy.xa.gov.vn/u/xa-a1/pakn``);
+    #: printed as one line under the typed fallback when given.
+    petition_url: str = ""
+
+    @property
+    def petition_line(self) -> str:
+        return f"{_PETITION_LEAD} {self.petition_url}" if self.petition_url else ""
 
     @property
     def fallback_lead(self) -> str:
@@ -246,12 +256,18 @@ def _bottom_block_height(pdf: FPDF, poster: Poster) -> float:
     lead = _lines(pdf, poster.fallback_lead, _LEAD_PT * 0.45)
     text, size, wrap = _fallback_text(pdf, poster)
     url_lines = _lines(pdf, text, size * 0.5, wrap, _URL_W)
+    petition = 0.0
+    if poster.petition_line:
+        pdf.set_font("DejaVu", "", _PETITION_PT)
+        petition = _PETITION_GAP + _lines(pdf, poster.petition_line, _PETITION_PT * 0.45) * (
+            _PETITION_PT * 0.45)
     return (
         instructions * _INSTR_LINE_H
         + _INSTR_GAP
         + lead * _LEAD_PT * 0.45
         + 1
         + url_lines * size * 0.5
+        + petition
     )
 
 
@@ -269,6 +285,7 @@ def _draw_poster(pdf: FPDF, poster: Poster) -> None:
         title=_nfc(poster.title),
         short_code=poster.short_code,
         site=poster.site,
+        petition_url=poster.petition_url,
     )
     pdf.add_page()
 
@@ -333,6 +350,10 @@ def _draw_poster(pdf: FPDF, poster: Poster) -> None:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    if poster.petition_line:
+        pdf.set_text_color(*_INK)
+        pdf.set_y(pdf.get_y() + _PETITION_GAP)
+        _centred_block(pdf, poster.petition_line, _PETITION_PT)
 
     pdf.set_text_color(*_ACCENT)
     pdf.set_font("DejaVu", "I", 12)

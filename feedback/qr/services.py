@@ -118,7 +118,8 @@ def poster(counter: Counter) -> render.Poster:
                          url=counter_url(counter), title=q.title if q.code == "sat3"
                          else "Đánh giá mức độ hài lòng",
                          short_code=links.format_short_code(counter.short_code or ""),
-                         site=site_address())
+                         site=site_address(),
+                         petition_url=f"{site_address()}/u/{counter.unit.code}/pakn")
 
 
 def posters_pdf(counters: list[Counter]) -> bytes:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import links, mail
 from feedback.extensions import db
-from feedback.models import Answer, Counter, Procedure, Response, Unit
+from feedback.models import Answer, Counter, Response, Unit
 from feedback.survey import alerts, catalogue
 from feedback.survey.catalogue import Questionnaire
 
@@ -117,26 +117,6 @@ def open_link(token: str, *, submitting: bool = False, now: datetime | None = No
     if not (live or in_grace):
         raise RevokedLink(token)
     return Entry(CounterView(row[0], row[1], row[2], row[3]), questionnaire)
-
-
-def procedure_choices(unit_id: int) -> catalogue.ProcedureGroups:
-    """The unit's active procedures grouped by field (lĩnh vực), in Vietnamese order, for
-    the optional select box's `<optgroup>`s."""
-    rows = db.session.execute(
-        select(Procedure.id, Procedure.name, Procedure.field)
-        .where(Procedure.unit_id == unit_id, Procedure.active.is_(True))
-    )
-    return catalogue.group_procedures((r[0], r[1], r[2]) for r in rows)
-
-
-def procedure_in_unit(procedure_id: int, unit_id: int) -> bool:
-    """Whether a submitted procedure belongs to the unit. Active or not: the form only
-    OFFERS active ones (`procedure_choices`), but one the office deactivates while a
-    citizen is filling in the form is still theirs to send, never a reason to choose
-    again (an office action never throws a citizen's answers away)."""
-    return db.session.scalar(
-        select(Procedure.id).where(Procedure.id == procedure_id, Procedure.unit_id == unit_id)
-    ) is not None
 
 
 @dataclass

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from feedback import i18n, links, org
+from feedback.admin import procedures
 from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
 from feedback.models import Counter
@@ -56,7 +57,7 @@ def _fields_context(q: Questionnaire, unit_id: int, values: Mapping[str, str],
     questions = render_template("_partials/questions.html", q=q, values=values, errors=errors,
                                 prefix=answers.FIELD_PREFIX)
     extras = render_template("_partials/extras.html", q=q, values=values, errors=errors,
-                             procedures=services.procedure_choices(unit_id),
+                             procedures=procedures.choices(unit_id),
                              AGE_BANDS=AGE_BANDS, RESPONDENT_TYPES=RESPONDENT_TYPES,
                              open_extra=open_extra)
     return {"q": q, "errors": errors, "questions": Markup(questions),  # noqa: S704
@@ -67,7 +68,7 @@ def _procedure_id(raw: str, unit_id: int, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) < 10) or not (
-        services.procedure_in_unit(int(raw), unit_id)
+        procedures.in_unit(int(raw), unit_id)
     ):
         errors["procedure"] = MSG_PROCEDURE
         return None
