@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -56,6 +58,9 @@ def register(app: Flask) -> None:
     register_stats(app)
     register_tokens(app)
     register_mail(app)
+    register_petitions(app)
+    register_calendar(app)
+    register_sla(app)
 
 
 def register_demo(app: Flask) -> None:
@@ -346,6 +351,29 @@ def register_stats(app: Flask) -> None:
             click.echo(f"{f.code:4} {percent(f.value, 2):>8}  n={f.n:<5} "
                        f"{STATUS_WORDS[f.status]:20} {f.label}")
 
+    @stats.command("petitions")
+    @click.option("--unit", "unit_code", required=True)
+    @click.option("--from", "first", required=True, help="First day (YYYY-MM-DD).")
+    @click.option("--to", "last", required=True, help="Last day (YYYY-MM-DD).")
+    @click.option("--json", "as_json", is_flag=True)
+    def stats_petitions(unit_code: str, first: str, last: str, as_json: bool) -> None:
+        """PAKN figures of a unit and the units below it over a period: received, answered
+        on time and late, open in time and overdue, the on-time rate against 100%."""
+        from feedback.org import unit_by_code
+        from feedback.petitions import clock
+        from feedback.petitions.stats import figures_for
+        from feedback.reports.periods import parse_period
+
+        with domain_errors():
+            unit = unit_by_code(unit_code)
+            period = parse_period(first, last, clock.today())
+        data = figures_for(unit, period).as_dict()
+        if as_json:
+            _echo_json(data)
+            return
+        for line in _petition_figures_text(unit.name, period.label(), data):
+            click.echo(line)
+
 
 def register_tokens(app: Flask) -> None:
     tokens = _group(app, "tokens", "API tokens.")
@@ -405,3 +433,188 @@ def register_mail(app: Flask) -> None:
             return
         for r in rows:
             click.echo(f"{str(r['created_at'])[:16]}  {r['state']:8} {r['to']:30} {r['subject']}")
+
+
+def register_petitions(app: Flask) -> None:
+    petitions = _group(app, "petitions", "Petitions (PAKN): the paper register, listings.")
+
+    @petitions.command("import")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--json", "as_json", is_flag=True)
+    def petitions_import(file: str, as_json: bool) -> None:
+        """Import a paper register (CSV UTF-8 or XLSX) with columns unit_code, channel,
+        received_at, sender_name, sender_address, sender_phone, sender_email, category,
+        content, answered_at, answer (times local YYYY-MM-DD HH:MM). Any problem refuses
+        the whole file, one line per problem; nothing is stored."""
+        from feedback.admin.imports import read_path
+        from feedback.links import format_short_code
+        from feedback.petitions.register import import_register
+
+        with domain_errors():
+            stored = import_register(read_path(file), file)
+        if as_json:
+            _echo_json([row.as_dict() for row in stored])
+            return
+        answered = sum(row.status == "answered" for row in stored)
+        gop_y = sum(row.kind == "gop_y" for row in stored)
+        click.echo(f"Đã nhập {len(stored)} phản ánh, kiến nghị: {answered} đã trả lời, "
+                   f"{len(stored) - answered} đang xử lý"
+                   + (f" ({gop_y} là góp ý ẩn danh)." if gop_y else "."))
+        for row in stored:
+            click.echo(f"  dòng {row.line:>5}  {format_short_code(row.code):10} "
+                       f"hạn trả lời {row.reply_due}")
+
+    @petitions.command("list")
+    @click.option("--unit", "unit_code", required=True,
+                  help="Unit code; the units below it are included.")
+    @click.option("--status", default=None, help="Only this status (received, in_progress, "
+                  "waiting_citizen, answered, published, transferred, rejected, archived).")
+    @click.option("--json", "as_json", is_flag=True)
+    def petitions_list(unit_code: str, status: str | None, as_json: bool) -> None:
+        """A unit's petitions, newest first: code, unit, channel, status, dates, on time."""
+        from feedback.links import format_short_code
+        from feedback.org import descendant_ids, unit_by_code
+        from feedback.petitions.stats import STATUSES, listing
+
+        with domain_errors():
+            unit = unit_by_code(unit_code)
+            if status is not None and status not in STATUSES:
+                raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+            rows = listing(descendant_ids(unit.id), status)
+        if as_json:
+            _echo_json(rows)
+            return
+        for r in rows:
+            on_time = {None: "-", True: "đúng hạn", False: "quá hạn"}[r["on_time"]]
+            click.echo(f"{format_short_code(r['code']):10} {r['unit']:16} {r['channel']:8} "
+                       f"{r['status']:16} {r['received_at'][:16]}  hạn {r['reply_due']}  "
+                       f"{on_time}")
+
+
+def register_calendar(app: Flask) -> None:
+    calendar = _group(app, "calendar", "Working days: holidays and the admin's days off / "
+                                       "make-up days.")
+
+    def day_of(text: str) -> date:
+        from feedback.reports.periods import parse_date
+
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+    @calendar.command("show")
+    @click.option("--year", required=True, type=click.IntRange(2000, 2100))
+    @click.option("--json", "as_json", is_flag=True)
+    def calendar_show(year: int, as_json: bool) -> None:
+        """The year's exceptions to Monday–Friday: public holidays (holidays package),
+        swapped working Saturdays, and the admin's own days (source admin)."""
+        from feedback.petitions import clock
+
+        rows = [{"date": e.day.isoformat(), "working": e.working, "name": e.name,
+                 "source": e.source} for e in clock.entries(year)]
+        if as_json:
+            _echo_json(rows)
+            return
+        for r in rows:
+            click.echo(f"{r['date']}  {'làm việc' if r['working'] else 'nghỉ':9} "
+                       f"{r['source']:8} {r['name']}")
+
+    @calendar.command("set")
+    @click.option("--date", "day_text", required=True, help="The day (YYYY-MM-DD).")
+    @click.option("--work/--off", "working", default=None,
+                  help="--off: an extra day off; --work: a make-up working day.")
+    @click.option("--note", default="", help="Why (e.g. the decision that announced it).")
+    def calendar_set(day_text: str, working: bool | None, note: str) -> None:
+        """Mark a day off or a working day over the holidays package; every open deadline
+        is recomputed at once."""
+        from feedback.petitions import clock
+        from feedback.text_rules import TextRefused, clean_line
+
+        if working is None:
+            raise click.UsageError("say --off (a day off) or --work (a working day)")
+        day = day_of(day_text)
+        try:
+            note = clean_line(note, 200, required=False)
+        except TextRefused as exc:
+            raise click.BadParameter(f"--note {exc}") from None
+        moved = clock.set_day(day, working, note, None)
+        click.echo(f"{day.isoformat()}: {'làm việc' if working else 'nghỉ'}. "
+                   f"Đã tính lại hạn của {moved} phản ánh, kiến nghị đang mở.")
+
+    @calendar.command("unset")
+    @click.option("--date", "day_text", required=True, help="The day (YYYY-MM-DD).")
+    def calendar_unset(day_text: str) -> None:
+        """Remove the admin's entry for a day (the holidays package decides again); every
+        open deadline is recomputed at once."""
+        from feedback.petitions import clock
+
+        day = day_of(day_text)
+        moved = clock.unset_day(day, None)
+        if moved is None:
+            raise click.ClickException(f"no entry of the admin table on {day.isoformat()}")
+        click.echo(f"{day.isoformat()}: đã bỏ. "
+                   f"Đã tính lại hạn của {moved} phản ánh, kiến nghị đang mở.")
+
+
+def register_sla(app: Flask) -> None:
+    sla = _group(app, "sla", "The petitions' deadlines: reminders and escalations.")
+
+    @sla.command("tick")
+    def sla_tick() -> None:
+        """Recompute open deadlines, mail each assignee a digest of what is due within 2
+        working days or overdue, escalate overdue petitions to the unit's leaders, remind
+        them of unclassified ones, then send (SMTP) or keep in the outbox. A message is
+        never sent twice, so run it from cron as often as you like, e.g.
+        `*/30 7-17 * * 1-6  feedback sla tick`."""
+        from feedback.petitions.sla import tick
+
+        result = tick()
+        click.echo(f"Đã tính lại hạn: {result.recomputed} phản ánh, kiến nghị.")
+        click.echo(f"Thư mới: {result.digests} thư nhắc việc, {result.escalations} thư báo "
+                   f"quá hạn, {result.classify_reminders} thư nhắc phân loại.")
+        if result.without_recipient:
+            click.echo(f"{result.without_recipient} phản ánh, kiến nghị quá hạn hoặc chưa phân "
+                       "loại mà đơn vị (và các cấp trên) không có lãnh đạo hay quản trị nào "
+                       "để báo.", err=True)
+        if result.smtp:
+            click.echo(f"Đã gửi {result.sent} thư.")
+        elif result.queued:
+            click.echo("Chưa cấu hình SMTP (FEEDBACK_SMTP_HOST): thư nằm trong hộp thư đi "
+                       "(/staff/outbox).")
+
+
+def _petition_figures_text(unit_name: str, period_label: str,
+                           data: dict[str, Any]) -> list[str]:
+    """`feedback stats petitions` for people: the rate against 100%, the counts, the
+    late items with their reasons."""
+    from feedback.display import percent
+
+    rate = data["on_time_rate"]
+    verdict = ("chưa có phản ánh, kiến nghị nào được tính" if rate is None
+               else "đạt" if data["meets_target"] else "chưa đạt")
+    sat = data["satisfaction"]
+    lines = [f"{unit_name} · {period_label}",
+             f"Tỷ lệ trả lời đúng hạn: {percent(rate)} — mục tiêu "
+             f"{percent(data['target'], 0)}: {verdict}"]
+    for label, key in [("Kỳ trước chuyển sang", "carried_over"),
+                       ("Tiếp nhận trong kỳ", "received"),
+                       ("Không tiếp nhận", "not_accepted"),
+                       ("Chuyển cơ quan có thẩm quyền", "transferred"),
+                       ("Trả lời đúng hạn", "answered_on_time"),
+                       ("Trả lời quá hạn", "answered_late"),
+                       ("Đang xử lý, trong hạn", "open_in_time"),
+                       ("Đang xử lý, quá hạn", "open_overdue"),
+                       ("Góp ý ẩn danh (ngoài tỷ lệ)", "gop_y")]:
+        lines.append(f"  {label:30} {data[key]:>6}")
+    lines.append(f"Mức độ hài lòng (QĐ 766, trả lời quá hạn tính là không hài lòng): "
+                 f"{percent(sat['percent'])} của {sat['answered']} đã trả lời")
+    if data["late_items"]:
+        lines.append("Quá hạn:")
+    for item in data["late_items"]:
+        when = (f"trả lời {item['answered_at'][:10]}" if item["answered_at"]
+                else "chưa trả lời")
+        reason = f" · {item['reason']}" if item["reason"] else ""
+        lines.append(f"  {item['code']:10} {item['unit']:16} hạn {item['reply_due']} · "
+                     f"{when} · trễ {item['days_late']} ngày làm việc{reason}")
+    return lines

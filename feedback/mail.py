@@ -9,6 +9,7 @@ settings messages stay in the `outbox` state, readable by admins on `/staff/outb
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -62,9 +63,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def _message(row: MailMessage) -> EmailMessage:
     sender = current_app.config["SMTP_FROM"]
-    msg = EmailMessage()
+    # Long lines for headers: the standard library's folding of a long encoded subject
+    # can drop the space at the fold ("kiến nghị" arrives as "kiếnnghị").
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = sender
     msg["To"] = _one_line(row.recipient)
     msg["Subject"] = _one_line(row.subject)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
@@ -108,6 +109,16 @@ def test_a_line_break_in_a_subject_does_not_break_sending(app, ctx, smtp) -> Non
     assert mail.deliver_pending() == 1
     rcpts, raw = smtp.messages[0]
     assert _subject(raw) == "Cảnh báo: Xã Bcc: x@evil.vn" and rcpts == ["a@x.vn"]
+
+
+def test_a_long_vietnamese_subject_arrives_word_for_word(app, ctx, smtp) -> None:
+    """The standard library's default folding dropped the space at a fold."""
+    subject = "Quá hạn trả lời phản ánh, kiến nghị ABC-DEFG — Xã Hoằng Ngọc, huyện Hoằng Hóa"
+    mail.queue("t:long", "a@x.vn", subject, "B")
+    db.session.commit()
+    assert mail.deliver_pending() == 1
+    parsed = message_from_bytes(smtp.messages[0][1], policy=email.policy.default)
+    assert str(parsed["Subject"]) == subject
 
 
 def test_an_unreachable_server_never_fails_the_caller(app, ctx) -> None:
