@@ -194,6 +194,7 @@ def test_closing_time_is_a_parameter() -> None:
 
 DEADLINES = [
     (local(2025, 3, 3), 10, date(2025, 3, 17), "10 working days from a Monday"),
+    (local(2025, 3, 3, 16, 59), 10, date(2025, 3, 17), "16:59: the receipt day counts"),
     (local(2025, 3, 3, 17), 10, date(2025, 3, 18), "the same after closing time"),
     (local(2025, 3, 3), 0, date(2025, 3, 3), "n = 0: the receipt day"),
     (local(2025, 3, 2), 0, date(2025, 3, 3), "n = 0 on a Sunday: the next working day"),
@@ -203,12 +204,34 @@ DEADLINES = [
     (local(2024, 4, 25), 5, date(2024, 5, 6), "over the 2024 swap (Sat 4/5 worked)"),
     (local(2025, 12, 31, 17, 30), 10, date(2026, 1, 16), "across the year boundary"),
     (local(2025, 8, 27), 3, date(2025, 9, 3), "Thu, Fri, then over 1/9–2/9/2025"),
+    (local(2026, 4, 24), 1, date(2026, 4, 28), "over the observed Giỗ Tổ 2026 (Mon 27/4)"),
 ]
 
 
 @pytest.mark.parametrize(("at", "n", "expected", "why"), DEADLINES, ids=[r[3] for r in DEADLINES])
 def test_deadline(at: datetime, n: int, expected: date, why: str) -> None:
     assert CAL.deadline(at, n, tz=VN, closes=time(17, 0)) == expected, why
+
+
+# The admin table decides the receipt day too: (overrides, received at, counts from, why).
+ADMIN_RECEIPTS = [
+    ({date(2025, 5, 6): False}, local(2025, 5, 6, 10), date(2025, 5, 7),
+     "received on an extra day off: from the next day"),
+    ({date(2025, 5, 3): True}, local(2025, 5, 3, 10), date(2025, 5, 3),
+     "received on a make-up Saturday: that day"),
+    ({date(2025, 5, 3): True}, local(2025, 5, 3, 17), date(2025, 5, 5),
+     "a make-up Saturday after closing time: the Monday"),
+    ({date(2024, 5, 4): False}, local(2024, 5, 4, 10), date(2024, 5, 6),
+     "a cancelled package swap: the Saturday is off again"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "at", "expected", "why"), ADMIN_RECEIPTS,
+                         ids=[r[3] for r in ADMIN_RECEIPTS])
+def test_admin_table_decides_the_receipt_day(
+    overrides: dict[date, bool], at: datetime, expected: date, why: str
+) -> None:
+    assert Calendar(overrides).receipt_day(at, tz=VN, closes=time(17, 0)) == expected, why
 
 
 def test_a_calendar_change_moves_open_deadlines_both_ways() -> None:

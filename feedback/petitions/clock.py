@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -201,6 +202,49 @@ def set_profile(unit: Unit, profile: rules.Profile, actor: User | None) -> int:
     audit.record(actor, unit.id, "sla.set", f"unit:{unit.code}",
                  f"{profile.classify_days}/{profile.transfer_days}/"
                  f"{profile.reply_days}/{profile.extension_days}")
+    db.session.flush()
+    moved = recompute_open(org.descendant_ids(unit.id))
+    db.session.commit()
+    return moved
+
+
+# --- For the settings pages (petitions.settings_views) ------------------------------------
+
+def overrides(year: int) -> list[CalendarDay]:
+    """The admin table's rows of one year, by date: `entries` names them, these carry the
+    note the admin typed."""
+    return list(db.session.scalars(
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)))
+
+
+@dataclass(frozen=True)
+class ProfileOrigin:
+    """The profile a unit uses and where it comes from: `source` is the unit whose own
+    profile it is (the unit itself or an ancestor), None for the installation defaults."""
+
+    profile: rules.Profile
+    source: Unit | None
+
+
+def profile_origin(unit: Unit) -> ProfileOrigin:
+    """What `profiles` decides for one unit, with the reason, for a page to explain."""
+    for candidate in [unit, *org.ancestors(unit)]:
+        row = own_profile(candidate.id)
+        if row is not None:
+            return ProfileOrigin(_as_profile(row), candidate)
+    return ProfileOrigin(default_profile(), None)
+
+
+def unset_profile(unit: Unit, actor: User | None) -> int | None:
+    """Remove a unit's own SLA profile, so it inherits again; recomputes the open
+    deadlines of it and the units below it. None when it had no own profile."""
+    row = own_profile(unit.id)
+    if row is None:
+        return None
+    db.session.delete(row)
+    audit.record(actor, unit.id, "sla.unset", f"unit:{unit.code}")
     db.session.flush()
     moved = recompute_open(org.descendant_ids(unit.id))
     db.session.commit()
