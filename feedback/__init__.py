@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(procedures_bp)
     for bp in (pakn_bp, petitions_bp, petition_settings_bp):
         app.register_blueprint(bp)
-    csrf.exempt(api_bp)  # read-only JSON; bearer tokens or a session cookie on GET
+    csrf.exempt(api_bp)  # bearer tokens; a session POST checks X-CSRFToken itself
 
 
 def register_errorhandlers(app: Flask) -> None:

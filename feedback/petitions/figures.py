@@ -4,7 +4,10 @@ dashboard and the report count alike, and a test can recount them from the event
 Population: petitions (PAKN, not góp ý) carried over — received before the period and
 still open at its start — plus those received in it. Each is counted by its state at the
 period's end: one answered after the end was still open then, in time or overdue by its
-reply due date against the period's last day (DOMAIN §4, issue 7).
+reply due date against that end (DOMAIN §4, issue 7). At the end of a finished period its
+last day is over, so a petition due that day and still unanswered is overdue (answered the
+next day it is late, in the next period). A period still running is counted as of `now`:
+a petition is overdue once its due day has passed, never for a due date still to come.
 
 On-time rate = answered on time ÷ (answered on time + answered late + open overdue),
 against 100%; null when nothing counts. Rejected and transferred petitions are reported
@@ -139,10 +142,17 @@ class Figures:
 
 
 def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calendar,
-          tz: ZoneInfo) -> Figures:
+          tz: ZoneInfo, now: datetime | None = None) -> Figures:
     """Count `facts` for the period [start, end): local midnights around its days. The
-    late list says by how many working days each item is (or was) late."""
+    late list says by how many working days each item is (or was) late: at least one.
+
+    `now` (aware) matters only for a period that has not ended: open petitions are then
+    judged as of now. Without it the period is taken as finished."""
     last_day = (end - timedelta(seconds=1)).astimezone(tz).date()
+    finished = now is None or now >= end
+    # The day open petitions are judged on: the period's last day once it is over (a
+    # petition due that day and unanswered is then overdue), else today (due before it).
+    judged_on = last_day if finished or now is None else now.astimezone(tz).date()
     out = Figures()
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
@@ -177,9 +187,9 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
                 out.rated_unsatisfied += fact.rating == rules.RATING_UNSATISFIED
             out.unsatisfied_or_late += (not fact.on_time) or (
                 fact.rating == rules.RATING_UNSATISFIED)
-        elif fact.reply_due < last_day:
+        elif fact.reply_due < judged_on or (finished and fact.reply_due == judged_on):
             out.open_overdue += 1
-            out.late_items.append(_late(fact, last_day, calendar, still_open=True))
+            out.late_items.append(_late(fact, judged_on, calendar, still_open=True))
         else:
             out.open_in_time += 1
     out.received_by_channel = dict(sorted(channels.items()))
@@ -192,5 +202,6 @@ def _late(fact: Fact, day: date, calendar: Calendar, *, still_open: bool = False
         code=fact.code, unit=fact.unit, status=fact.status,
         received_at=fact.received_at, reply_due=fact.reply_due,
         answered_at=None if still_open else fact.closed_at,
-        days_late=max(calendar.working_days_between(fact.reply_due, day), 0), reason=fact.reason,
+        # Answered (or still open) on a day off after the due date: late all the same.
+        days_late=max(calendar.working_days_between(fact.reply_due, day), 1), reason=fact.reason,
     )

@@ -37,6 +37,7 @@ from feedback.petitions.workflow import (
 )
 from feedback.petitions.workflow import outcome as workflow_outcome
 from feedback.text_rules import TextRefused, clean_text
+from feedback.workdays import Calendar
 
 RECEIVE = "receive"  # the first event of every petition (not a workflow action)
 RATE = "rate"  # the sender's rating (not a workflow action)
@@ -99,9 +100,11 @@ def _new_code() -> str:
             return code
 
 
-def build(new: NewPetition, *, now: datetime | None = None) -> Petition:
+def build(new: NewPetition, *, now: datetime | None = None, cal: Calendar | None = None,
+          profile: rules.Profile | None = None) -> Petition:
     """A new petition with its receipt event and due dates, added to the session (not
-    committed: `file` commits one, the register import a whole file)."""
+    committed: `file` commits one, the register import a whole file). A caller building
+    many passes the calendar and the unit's profile, read once."""
     if new.channel not in rules.CHANNELS:
         raise ValueError(f"unknown channel {new.channel!r}")
     now = now or clock.now()
@@ -120,11 +123,13 @@ def build(new: NewPetition, *, now: datetime | None = None) -> Petition:
         recorded_at=now, entered_by_id=new.entered_by_id, extended=False,
     )
     clock.apply_dues(petition, clock.dues_for(
-        petition, cal=clock.calendar(), profile=clock.profile_for(new.unit_id)))
+        petition, cal=cal or clock.calendar(), profile=profile or clock.profile_for(new.unit_id)))
     db.session.add(petition)
     petition.events.append(PetitionEvent(
         at=now, actor_id=new.entered_by_id, action=RECEIVE, from_state=None,
-        to_state=State.RECEIVED.value, note="", detail=json.dumps({"channel": new.channel}),
+        to_state=State.RECEIVED.value, note="",
+        # The real receipt time (a letter's date) differs from `at` (when it was typed).
+        detail=json.dumps({"channel": new.channel, "received_at": received_at.isoformat()}),
     ))
     for stored in new.files:
         petition.attachments.append(PetitionAttachment(
@@ -305,6 +310,9 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
             petition.answer = note = _text(fields, "answer")
             petition.answered_at = petition.closed_at = now
             petition.on_time = rules.on_time(now, petition.reply_due, clock.tz())
+            if not petition.on_time and _text(fields, "reason"):
+                petition.reason = _text(fields, "reason")  # why late: for the late list
+                detail = {"late_reason": petition.reason}
             mail_what = ("answer",
                          _("Trả lời phản ánh, kiến nghị %(code)s", code=show_code(petition)),
                          _("%(unit)s trả lời phản ánh, kiến nghị %(code)s của ông/bà:\n\n"

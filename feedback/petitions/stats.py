@@ -1,1 +1,156 @@
-"""(being written)"""
+"""Petition figures and listings for a unit, read from the database: the one source of the
+JSON that `feedback stats petitions`, `feedback petitions list`, `/api/v1/petitions…` and
+the dashboard show, so the four cannot disagree.
+
+The counting itself is pure (`petitions.figures`); this module only reads the rows a period
+needs — in one query — and turns them into `figures.Fact`s.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from feedback import org
+from feedback.extensions import db
+from feedback.models import Petition, PetitionEvent, Unit, User
+from feedback.petitions import clock, figures
+from feedback.petitions.workflow import OPEN, Outcome, State, outcome
+from feedback.reports.periods import Period
+
+#: How a closed petition counts in the figures (workflow.Outcome → figures' closed_as).
+_CLOSED_AS: dict[Outcome, str] = {
+    Outcome.ANSWERED: figures.ANSWERED,
+    Outcome.NOT_ACCEPTED: figures.REJECTED,
+    Outcome.TRANSFERRED: figures.TRANSFERRED,
+}
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in State)
+
+
+class BadStatus(ValueError):
+    """A status filter that is not one of `STATUSES`."""
+
+
+def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> figures.Figures:
+    """The PAKN figures of `unit` and every unit below it for `period` (local dates).
+
+    Reads only the petitions the period can count — received before its end and not
+    closed before its start — in one query. A rating counts only when given before the
+    period's end, like every other fact: a finished period's figures never change."""
+    tz = clock.tz()
+    start, end = period.bounds(tz)
+    unit_ids = org.descendant_ids(unit.id)
+    rows = db.session.execute(
+        select(Petition.code, Unit.code, Petition.kind, Petition.channel, Petition.category,
+               Petition.received_at, Petition.reply_due, Petition.status,
+               Petition.archived_from, Petition.closed_at, Petition.on_time, Petition.rating,
+               Petition.rated_at, Petition.reason)
+        .join(Unit, Unit.id == Petition.unit_id)
+        .where(Petition.unit_id.in_(unit_ids), Petition.received_at < end,
+               or_(Petition.closed_at.is_(None), Petition.closed_at >= start))
+    ).all()
+    facts = []
+    for (code, unit_code, kind, channel, category, received_at, reply_due, status,
+         archived_from, closed_at, on_time, rating, rated_at, reason) in rows:
+        closed_as = _CLOSED_AS.get(outcome(status, archived_from))
+        facts.append(figures.Fact(
+            code=code, unit=unit_code, kind=kind, channel=channel, category=category,
+            received_at=received_at.astimezone(tz), reply_due=reply_due,
+            closed_as=closed_as if closed_at is not None else None,
+            closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
+            on_time=on_time,
+            rating=rating if rated_at is not None and rated_at < end else None,
+            reason=reason, status=status,
+        ))
+    return figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
+                         now=now or clock.now())
+
+
+# --- Listings: the JSON of one petition --------------------------------------------------
+
+def _when(value: datetime | None) -> str | None:
+    """An instant as local ISO time with its offset (2026-12-02T09:00:00+07:00)."""
+    return value.astimezone(clock.tz()).isoformat() if value is not None else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def petition_dict(p: Petition, *, detail: bool = False, today: date | None = None
+                  ) -> dict[str, Any]:
+    """One petition as the CLI and the API print it. `on_time` is null while open (and for
+    a rejection); for a transfer it is judged against the transfer deadline. `detail`
+    adds what only the petition's own page needs: the text, the sender, the answer, the
+    history and the attachments' names. `overdue`: open and its reply due day is past."""
+    is_open = State(p.status) in OPEN
+    today = today or clock.today()
+    out: dict[str, Any] = {
+        "code": p.code,
+        "unit": p.unit.code,
+        "kind": p.kind,
+        "channel": p.channel,
+        "category": p.category,
+        "status": p.status,
+        "received_at": _when(p.received_at),
+        "classify_due": _day(p.classify_due),
+        "transfer_due": _day(p.transfer_due),
+        "reply_due": _day(p.reply_due),
+        "extended": p.extended,
+        "overdue": is_open and p.reply_due < today,
+        "assignee": p.assignee.email if p.assignee is not None else None,
+        "answered_at": _when(p.answered_at),
+        "closed_at": _when(p.closed_at),
+        "on_time": None if is_open else p.on_time,
+    }
+    if not detail:
+        return out
+    out.update({
+        "content": p.content,
+        "dossier_code": p.dossier_code,
+        "sender": {"name": p.sender_name, "address": p.sender_address,
+                   "phone": p.sender_phone, "email": p.sender_email},
+        "answer": p.answer,
+        "public_text": p.public_text,
+        "published_at": _when(p.published_at),
+        "receiving_body": p.receiving_body,
+        "reason": p.reason,
+        "rating": p.rating,
+        "events": [_event_dict(e) for e in p.events],
+        "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                         "size": a.size} for a in p.attachments],
+    })
+    return out
+
+
+def _event_dict(e: PetitionEvent) -> dict[str, Any]:
+    try:
+        extra = json.loads(e.detail or "{}")
+    except ValueError:
+        extra = {}
+    return {"at": _when(e.at), "actor": e.actor.email if e.actor is not None else None,
+            "action": e.action, "from": e.from_state, "to": e.to_state, "note": e.note,
+            "detail": extra}
+
+
+def listing(unit_ids: set[int], status: str | None = None) -> list[dict[str, Any]]:
+    """The petitions of these units (the caller passes a unit and its descendants),
+    newest first, optionally of one status; BadStatus for an unknown one. Three queries
+    whatever the number of rows (petitions, their units and assignees)."""
+    if status is not None and status not in STATUSES:
+        raise BadStatus(status)
+    if not unit_ids:
+        return []
+    query = (select(Petition).where(Petition.unit_id.in_(unit_ids))
+             .options(selectinload(Petition.unit),
+                      selectinload(Petition.assignee).load_only(User.email))
+             .order_by(Petition.received_at.desc(), Petition.id.desc()))
+    if status is not None:
+        query = query.where(Petition.status == status)
+    today = clock.today()
+    return [petition_dict(p, today=today) for p in db.session.scalars(query)]

@@ -23,6 +23,8 @@ from feedback.errors import render_error
 from feedback.models import Response as SurveyResponse
 from feedback.models import Unit
 from feedback.models.survey import CHANNELS
+from feedback.petitions import rules as petition_rules
+from feedback.petitions import stats as petition_stats
 from feedback.reports import charts, frames, queries, services
 from feedback.reports.periods import Period, PeriodError, parse_period, show_date
 from feedback.survey import catalogue
@@ -83,8 +85,16 @@ def dashboard() -> str | Response:
     chosen = _chosen()
     result = (services.satisfaction(chosen.unit, chosen.period, comments=10)
               if chosen.period is not None else None)
+    # The PAKN figures beside satisfaction: the same unit, period and numbers as
+    # `feedback stats petitions` and /api/v1/petitions/stats.
+    pakn = (petition_stats.figures_for(chosen.unit, chosen.period)
+            if chosen.period is not None else None)
+    units = visible_units()
     return render_template("reports/dashboard.html", c=chosen, unit=chosen.unit,
-                           period=chosen.period, r=result, units=visible_units())
+                           period=chosen.period, r=result, units=units, pakn=pakn,
+                           unit_names={row.unit.code: row.unit.name for row in units},
+                           PAKN_CHANNELS=petition_rules.CHANNELS,
+                           PAKN_CATEGORIES=petition_rules.CATEGORIES)
 
 
 @bp.get("/charts/trend.png")
