@@ -22,7 +22,8 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,9 @@ class Route:
     """One staff route. `path` may hold {unit}, {counter}, {procedure}, {user}, {token};
     `target` says what the cell's target names: "unit" (path or query), "counter",
     "procedure", "user" (a target account in that unit), "token" (own or someone
-    else's), "body-unit"/"body-counter" (named in the form), or "" (none)."""
+    else's), "petition" (a petition of that unit, with an attachment: {petition},
+    {attachment}), "template" (a reply template of that unit), "body-unit"/"body-counter"
+    (named in the form), or "" (none)."""
 
     endpoint: str
     method: str
@@ -113,6 +116,8 @@ class Route:
     ok_for: dict[str, int] = field(default_factory=dict)
     body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     api: bool = False
+    #: POST `body` as JSON (the API's actions) rather than as a form.
+    json: bool = False
 
     @property
     def label(self) -> str:
@@ -151,6 +156,14 @@ def _paper_body(w: dict[str, Any]) -> dict[str, Any]:
             "submission_id": new_submission_id(), "q_TC1": "4", "q_CC1": "5"}
 
 
+def _petition_entry_body(w: dict[str, Any]) -> dict[str, Any]:
+    """A petition received by phone a few minutes ago, for the unit the cell names."""
+    at = datetime.now(HANOI) - timedelta(minutes=5)
+    return {"channel": "hotline", "unit": w["unit"], "received_on": f"{at:%d/%m/%Y}",
+            "received_time": f"{at:%H:%M}", "content": "Gọi điện phản ánh hồ sơ chậm.",
+            "submission_id": new_submission_id()}
+
+
 def _csv(text: str, name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def body(_w: dict[str, Any]) -> dict[str, Any]:
         return {"file": (io.BytesIO(text.encode("utf-8")), name)}
@@ -174,6 +187,14 @@ ROUTES: list[Route] = [
     Route("reports.export", "GET", "/staff/responses.xlsx?unit={unit}", ALL, "unit"),
     Route("api.satisfaction", "GET", "/api/v1/satisfaction?unit={unit}", ALL, "unit",
           api=True),
+    # The petitions API: scoped like the pages; an action body missing its note is refused
+    # by the workflow (422) only once past the role and the scope.
+    Route("api.petition_stats", "GET", "/api/v1/petitions/stats?unit={unit}", ALL, "unit",
+          api=True),
+    Route("api.petitions", "GET", "/api/v1/petitions?unit={unit}", ALL, "unit", api=True),
+    Route("api.petition", "GET", "/api/v1/petitions/{petition}", ALL, "petition", api=True),
+    Route("api.petition_action", "POST", "/api/v1/petitions/{petition}/actions", PAPER,
+          "petition", ok=422, body=lambda w: {"action": "note"}, api=True, json=True),
     # Counters: everyone reads and prints; admins and leaders change.
     Route("admin.counters", "GET", "/staff/counters?unit={unit}", ALL, "unit"),
     Route("admin.create", "POST", "/staff/counters?unit={unit}", CHANGERS, "unit", ok=303,
@@ -235,6 +256,21 @@ ROUTES: list[Route] = [
           body=PROCEDURE_FILE),
     Route("procedures.import_apply", "POST", "/staff/import/procedures/apply", CHANGERS,
           ok=303, body=lambda w: {"token": "not-a-preview"}),
+    # The SLA clock's settings: everyone reads; the calendar is the whole installation's
+    # (only the installation admin changes it), a unit's SLA profile its admins'.
+    Route("petition_settings.calendar", "GET", "/staff/calendar?year=2026", ALL),
+    Route("petition_settings.calendar_set", "POST", "/staff/calendar", ADMIN, ok=303,
+          ok_for={"admin@tinh": 403, "admin@xa": 403},
+          body=lambda w: {"day": "08/12/2026", "kind": "off", "note": "Thử"}),
+    Route("petition_settings.calendar_remove", "POST", "/staff/calendar/remove", ADMIN,
+          ok=303, ok_for={"admin@tinh": 403, "admin@xa": 403},
+          body=lambda w: {"day": "2026-12-08"}),
+    Route("petition_settings.sla", "GET", "/staff/sla?unit={unit}", ALL, "unit"),
+    Route("petition_settings.sla_set", "POST", "/staff/sla?unit={unit}", ADMIN, "unit",
+          ok=303, body=lambda w: {"classify_days": "2", "transfer_days": "5",
+                                  "reply_days": "12", "extension_days": "10"}),
+    Route("petition_settings.sla_remove", "POST", "/staff/sla/remove?unit={unit}", ADMIN,
+          "unit", ok=303, body=lambda w: {}),
     # Users: admins manage the accounts of their scope.
     Route("users.index", "GET", "/staff/users", ADMIN),
     Route("users.create", "GET", "/staff/users/new", ADMIN),
@@ -254,6 +290,23 @@ ROUTES: list[Route] = [
     Route("users.revoke_token", "POST", "/staff/users/{user}/tokens/{token}/revoke", ADMIN,
           "user", ok=303, body=lambda w: {}),
     Route("admin.outbox", "GET", "/staff/outbox", ADMIN),
+    # Petitions: everyone reads the inbox, a petition and its files; staff who handle
+    # petitions act on them (the workflow decides which action) and enter them; leaders
+    # and admins keep the reply templates.
+    Route("petitions.index", "GET", "/staff/petitions?unit={unit}", ALL, "unit"),
+    Route("petitions.show", "GET", "/staff/petitions/{petition}", ALL, "petition"),
+    Route("petitions.act", "POST", "/staff/petitions/{petition}/actions", PAPER, "petition",
+          ok=303, body=lambda w: {"action": "note", "note": "Ghi chú nội bộ"}),
+    Route("petitions.download", "GET", "/staff/petitions/{petition}/files/{attachment}", ALL,
+          "petition"),
+    Route("petitions.new", "GET", "/staff/petitions/new", PAPER),
+    Route("petitions.new", "POST", "/staff/petitions/new", PAPER, "body-unit", ok=303,
+          body=_petition_entry_body),
+    Route("petitions.templates", "GET", "/staff/petitions/templates?unit={unit}", ALL, "unit"),
+    Route("petitions.create_template", "POST", "/staff/petitions/templates?unit={unit}",
+          CHANGERS, "unit", ok=303, body=lambda w: {"title": "Mẫu mới", "body": "Kính gửi…"}),
+    Route("petitions.change_template", "POST", "/staff/petitions/templates/{template}",
+          CHANGERS, "template", ok=303, body=lambda w: {"do": "retire"}),
     # One's own account: everyone.
     Route("users.account", "GET", "/staff/account", ALL),
     Route("users.change_password", "POST", "/staff/account/password", ALL, ok=303,
@@ -330,6 +383,9 @@ class Ids:
     targets: dict[str, int]  # target account id by unit code
     target_tokens: dict[str, int]  # a token of that target account
     own_tokens: dict[str, int]  # by actor
+    petitions: dict[str, str] = field(default_factory=dict)  # tracking code by unit code
+    attachments: dict[str, int] = field(default_factory=dict)  # the petition's file
+    templates: dict[str, int] = field(default_factory=dict)  # a reply template by unit
 
 
 @pytest.fixture(scope="module")
@@ -381,8 +437,40 @@ def ids(app: Flask, password_hash: str) -> Ids:
             _token_row(uid, "máy cũ") for uid in targets.values()]), strict=True))
         own_tokens = dict(zip(actors, _insert(ApiToken, [
             _token_row(uid, "của tôi") for uid in actors.values()]), strict=True))
+        world = Ids(units, counters, procedures, actors, targets, target_tokens, own_tokens)
+        _add_petitions(app, world)
         db.session.commit()
-        return Ids(units, counters, procedures, actors, targets, target_tokens, own_tokens)
+        return world
+
+
+def _add_petitions(app: Flask, world: Ids) -> None:
+    """A petition in every unit, with one attached file (on disk too), and a reply
+    template in every unit."""
+    from feedback.links import new_short_code
+    from feedback.models import Petition, PetitionAttachment, ReplyTemplate
+
+    today = datetime.now(HANOI).date()
+    codes = {code: new_short_code() for code in world.units}
+    ids = dict(zip(world.units, _insert(Petition, [
+        {"code": codes[code], "unit_id": unit_id, "channel": "web", "kind": "pakn",
+         "content": "Hồ sơ trả chậm", "sender_name": "Nguyễn Văn An",
+         "status": "received", "received_at": datetime.now(HANOI), "classify_due": today,
+         "transfer_due": today, "reply_due": today, "extended": False}
+        for code, unit_id in world.units.items()]), strict=True))
+    folder = Path(app.config["ATTACHMENT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {code: f"{hashlib.md5(code.encode()).hexdigest()}.pdf"  # noqa: S324
+             for code in world.units}
+    for name in names.values():
+        (folder / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+    world.petitions = codes
+    world.attachments = dict(zip(world.units, _insert(PetitionAttachment, [
+        {"petition_id": ids[code], "filename": "don.pdf", "content_type": "application/pdf",
+         "size": 15, "sha256": "0" * 64, "storage_name": names[code]}
+        for code in world.units]), strict=True))
+    world.templates = dict(zip(world.units, _insert(ReplyTemplate, [
+        {"unit_id": unit_id, "title": "Mẫu trả lời", "body": "Kính gửi ông/bà…"}
+        for unit_id in world.units.values()]), strict=True))
 
 
 def _fingerprint() -> dict[str, list[tuple[str, ...]]]:
@@ -415,6 +503,11 @@ def _request(cell: Cell, ids: Ids) -> tuple[str, dict[str, Any]]:
     if route.target == "user":
         values["user"] = ids.targets[unit]
         values["token"] = ids.target_tokens[unit]
+    if route.target == "petition":
+        values["petition"] = ids.petitions[unit]
+        values["attachment"] = ids.attachments[unit]
+    if route.target == "template":
+        values["template"] = ids.templates[unit]
     if route.target == "token":
         owner = cell.actor if cell.target == "own" else "viewer@xa"
         if cell.actor == "viewer@xa" and cell.target != "own":
@@ -447,6 +540,8 @@ def test_cell(cell: Cell, app: Flask, client: FlaskClient, ids: Ids) -> None:
             before = _fingerprint()
     if cell.route.method == "GET":
         resp = client.get(path)
+    elif cell.route.json:
+        resp = client.post(path, json=data)
     else:
         resp = client.post(path, data=data, content_type="multipart/form-data")
     text = resp.get_data().decode("utf-8", "replace")

@@ -49,6 +49,8 @@ TEXT_LIMIT = 10000
 
 MSG_BAD_ASSIGNEE = N_("Cán bộ được chọn không xử lý được phản ánh, kiến nghị của đơn vị này.")
 MSG_BAD_CATEGORY = N_("Phân loại nội dung không hợp lệ.")
+MSG_LATE_REASON = N_("Đã quá hạn trả lời: xin ghi lý do trễ hạn (báo cáo liệt kê các "
+                     "trường hợp trễ hạn kèm lý do).")
 MSG_TOO_LONG = N_("Nội dung quá dài hoặc có ký tự không hợp lệ.")
 
 
@@ -310,8 +312,10 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
             petition.answer = note = _text(fields, "answer")
             petition.answered_at = petition.closed_at = now
             petition.on_time = rules.on_time(now, petition.reply_due, clock.tz())
-            if not petition.on_time and _text(fields, "reason"):
-                petition.reason = _text(fields, "reason")  # why late: for the late list
+            if not petition.on_time:  # why late: the report lists late items with it
+                petition.reason = _text(fields, "reason")
+                if not petition.reason:
+                    raise WorkflowError("missing_field:reason", MSG_LATE_REASON)
                 detail = {"late_reason": petition.reason}
             mail_what = ("answer",
                          _("Trả lời phản ánh, kiến nghị %(code)s", code=show_code(petition)),

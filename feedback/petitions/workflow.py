@@ -282,6 +282,20 @@ def check(
     return Transition(wanted, current, rule.target or current)
 
 
+#: What usually comes next, most useful first: the inbox's "next action". Moving the work
+#: forward (accept, resume, answer, publish, archive) comes before the side roads.
+NEXT_PRIORITY: tuple[Action, ...] = (
+    Action.ACCEPT, Action.RESUME, Action.ANSWER, Action.PUBLISH, Action.ARCHIVE,
+    Action.ASSIGN, Action.REJECT, Action.TRANSFER, Action.WAIT, Action.EXTEND,
+)
+
+
+def next_action(state: str, role: str, is_assignee: bool, already_extended: bool) -> str | None:
+    """The most useful action this person could take now, or None (a note is never "next")."""
+    allowed = set(allowed_actions(state, role, is_assignee, already_extended))
+    return next((a.value for a in NEXT_PRIORITY if a.value in allowed), None)
+
+
 def allowed_actions(state: str, role: str, is_assignee: bool, already_extended: bool) -> list[str]:
     """What this person could do next (fields aside), in `Action` order: the inbox's
     "next action" and the buttons on a petition's page."""

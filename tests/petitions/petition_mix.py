@@ -48,6 +48,8 @@ def _file(unit_id: int, when: datetime, *, channel: str = "web", anonymous: bool
 def _act(p: Petition, action: str, who: int, when: datetime, **fields: Any) -> None:
     actor = db.session.get(User, who)
     assert actor is not None
+    if action == "answer":  # a late answer needs its reason; an on-time one ignores it
+        fields.setdefault("reason", "Phải xác minh tại thực địa")
     services.act(p, action, actor, fields, now=when)
 
 

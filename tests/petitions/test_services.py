@@ -3,6 +3,8 @@ workflow step recorded as an append-only event."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +17,11 @@ from feedback.links import new_submission_id, normalise_short_code
 from feedback.models import Petition, PetitionEvent, User
 from feedback.petitions import services
 from feedback.petitions.workflow import WorkflowError
+
+
+def _text_of(raw: bytes) -> str:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    return str(message["Subject"]) + "\n" + message.get_content()  # type: ignore[attr-defined]
 
 
 def _load(code: str) -> Petition:
@@ -97,3 +104,52 @@ def test_a_refused_action_changes_nothing(app: Flask, world: Any, petition: Any)
         db.session.rollback()
         assert _load(p.code).status == "received"
         assert len(_load(p.code).events) == 1
+
+
+def test_the_sender_gets_the_code_and_date_by_email_once(app: Flask, world: Any,
+                                                          smtp: Any) -> None:
+    sid = new_submission_id()
+    with app.app_context():
+        for _ in range(2):
+            p, _created = services.file(services.NewPetition(
+                unit_id=world.commune.id, channel="web", content="Chậm trả hồ sơ",
+                sender_email="an@example.vn", submission_id=sid,
+                received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC)))
+    assert len(smtp.messages) == 1
+    rcpts, raw = smtp.messages[0]
+    assert rcpts == ["an@example.vn"]
+    body = _text_of(raw)
+    assert services.show_code(p) in body and "16/12/2026" in body
+
+
+def test_an_extension_moves_the_date_once_and_tells_the_sender(
+        app: Flask, world: Any, petition: Any, smtp: Any) -> None:
+    p = petition(world.commune, sender_email="an@example.vn",
+                 received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    p = _act(app, p.code, "extend", world.leader, reason="Cần xác minh tại thực địa")
+    assert p.extended and p.reply_due == date(2026, 12, 30)  # 10 + 10 working days
+    with app.app_context(), pytest.raises(WorkflowError) as again:
+        services.act(_load(p.code), "extend", db.session.get(User, world.leader.id),
+                     {"reason": "Lần nữa"})
+    assert again.value.code == "already_extended"
+    assert [m for m in smtp.messages if "30/12/2026" in _text_of(m[1])]
+
+
+def test_a_late_answer_needs_its_reason_and_the_late_list_shows_it(
+        app: Flask, world: Any, petition: Any) -> None:
+    # Received Wed 2/12/2026, reply due Wed 16/12; answered Fri 18/12.
+    p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    late = datetime(2026, 12, 18, 3, 0, tzinfo=UTC)
+    with app.app_context():
+        with pytest.raises(WorkflowError) as refused:
+            services.act(_load(p.code), "answer", db.session.get(User, world.officer.id),
+                         {"answer": "Đã trả hồ sơ."}, now=late)
+        assert refused.value.code == "missing_field:reason"
+        assert _load(p.code).status == "in_progress"
+        services.act(_load(p.code), "answer", db.session.get(User, world.officer.id),
+                     {"answer": "Đã trả hồ sơ.", "reason": "Chờ ý kiến của huyện"}, now=late)
+        row = _load(p.code)
+        assert (row.status, row.on_time, row.reason) == ("answered", False,
+                                                         "Chờ ý kiến của huyện")

@@ -389,3 +389,20 @@ def test_every_state_and_action_has_a_vietnamese_label() -> None:
     assert set(workflow.STATE_LABELS) == set(State)
     assert set(workflow.ACTION_LABELS) == set(Action)
     assert {f for rule in RULES.values() for f in rule.required} == set(MISSING_FIELD_MESSAGES)
+
+
+@pytest.mark.parametrize(("state", "role", "assignee", "expected"), [
+    ("received", "officer", False, "accept"),
+    ("in_progress", "officer", True, "answer"),
+    ("in_progress", "officer", False, None),
+    ("in_progress", "leader", False, "answer"),
+    ("waiting_citizen", "officer", True, "resume"),
+    ("answered", "leader", False, "publish"),
+    ("answered", "officer", True, None),
+    ("published", "admin", False, "archive"),
+    ("archived", "leader", False, None),
+    ("received", "viewer", False, None),
+])
+def test_next_action_moves_the_work_forward(state: str, role: str, assignee: bool,
+                                            expected: str | None) -> None:
+    assert workflow.next_action(state, role, assignee, False) == expected
