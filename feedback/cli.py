@@ -496,12 +496,15 @@ def register_calendar(app: Flask) -> None:
                                        "make-up days.")
 
     def day_of(text: str) -> date:
-        from feedback.reports.periods import parse_date
+        from feedback.reports.periods import MAX_YEAR, MIN_YEAR, parse_date
 
         try:
-            return parse_date(text)
+            day = parse_date(text)
         except ValueError:
             raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:  # the calendar page shows only these
+            raise click.BadParameter(f"the year must be {MIN_YEAR}–{MAX_YEAR}")
+        return day
 
     @calendar.command("show")
     @click.option("--year", required=True, type=click.IntRange(2000, 2100))

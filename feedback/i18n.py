@@ -8,7 +8,7 @@ written in English in the code.
 
 The switch is a GET link (`/ngon-ngu/en?next=/q/...`) rather than a POST form because the
 survey page is rendered once per link and cached with exactly one CSRF token in it (see
-`survey.views._blank_page`); a second form would break that. Setting a language cookie is
+`feedback.blank_pages`); a second form would break that. Setting a language cookie is
 harmless, and `next` is only ever followed to a path on this site.
 """
 

@@ -23,7 +23,7 @@ from feedback.extensions import csrf
 from feedback.models import Petition, Unit
 from feedback.msgid import N_
 from feedback.petitions import clock, services, stats
-from feedback.petitions.workflow import RULES, WorkflowError
+from feedback.petitions.workflow import RULES, WorkflowError, refusal_status
 from feedback.reports.periods import Period, PeriodError, parse_period
 
 __all__ = ["bp"]
@@ -32,14 +32,6 @@ __all__ = ["bp"]
 ACTION_FIELDS = ("note", "answer", "reason", "category", "assignee", "receiving_body",
                  "public_text")
 
-#: WorkflowError code (before any ":field") → HTTP status.
-STATUS_OF: dict[str, int] = {
-    "forbidden_role": 403,
-    "not_assignee": 403,
-    "not_allowed_from_state": 409,
-    "already_extended": 409,
-    "unknown_state": 409,
-}
 INVALID = 422  # missing or bad field, unknown action, bad assignee or category
 
 #: Roles that may take some action: any other (a viewer) is refused before the petition
@@ -172,6 +164,6 @@ def petition_action(code: str) -> Response:
     try:
         services.act(p, action.strip(), user(), fields)
     except WorkflowError as refused:
-        status = STATUS_OF.get(refused.code.split(":", 1)[0], INVALID)
+        status = refusal_status(refused.code)
         return _refusal(status, refused.code, _(refused.message))
     return jsonify(stats.petition_dict(p, detail=True))

@@ -9,6 +9,7 @@ the last two recomputes every open petition's dates (`feedback.petitions.clock`)
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -76,6 +77,11 @@ class Petition(db.Model):  # type: ignore[name-defined,misc]
     # The sender's rating of the handling once answered (SAT3: 1–3), given once.
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optimistic lock: every UPDATE checks and bumps it, so two people acting on the same
+    # petition at once cannot both succeed from the same state (the second gets a 409).
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     unit: Mapped[Unit] = relationship()
     counter: Mapped[Counter | None] = relationship()

@@ -8,6 +8,7 @@ the change, so no open petition keeps a deadline computed from the old settings.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -126,9 +127,17 @@ def refresh(petition: Petition) -> rules.Dues:
     return dues
 
 
-def recompute_open(unit_ids: set[int] | None = None) -> int:
+RESCHEDULE = "reschedule"  # the event of a reply date moved by a calendar or profile change
+
+
+def recompute_open(unit_ids: set[int] | None = None, actor: User | None = None) -> int:
     """Every open petition's due dates from the current calendar and profiles; how many
-    changed. In the caller's transaction. Three queries plus one per changed row."""
+    changed. In the caller's transaction. Three queries plus one per changed row.
+
+    A moved reply date is recorded as a `reschedule` event with the date before, so the
+    figures of a finished period judge with the date in force then (`stats`), and a
+    later change of settings never rewrites what was reported. A paused petition's
+    projected date moves every day and is not in force: it is not recorded."""
     query = select(Petition).where(Petition.status.in_([s.value for s in OPEN]))
     if unit_ids is not None:
         query = query.where(Petition.unit_id.in_(unit_ids))
@@ -151,6 +160,12 @@ def recompute_open(unit_ids: set[int] | None = None) -> int:
                         events=events[petition.id])
         before = (petition.classify_due, petition.transfer_due, petition.reply_due)
         if before != (dues.classify, dues.transfer, dues.reply):
+            if petition.paused_since is None and dues.reply != petition.reply_due:
+                db.session.add(PetitionEvent(
+                    petition_id=petition.id, at=now(), actor_id=actor.id if actor else None,
+                    action=RESCHEDULE, from_state=petition.status, to_state=petition.status,
+                    note="", detail=json.dumps({"reply_due_before": petition.reply_due.isoformat(),
+                                                "reply_due": dues.reply.isoformat()})))
             apply_dues(petition, dues)
             changed += 1
     return changed
@@ -169,7 +184,7 @@ def set_day(day: date, working: bool, note: str, actor: User | None) -> int:
     audit.record(actor, None, "calendar.set", f"day:{day.isoformat()}",
                  f"{'work' if working else 'off'} {row.note}".strip())
     db.session.flush()
-    moved = recompute_open()
+    moved = recompute_open(actor=actor)
     db.session.commit()
     return moved
 
@@ -182,7 +197,7 @@ def unset_day(day: date, actor: User | None) -> int | None:
     db.session.delete(row)
     audit.record(actor, None, "calendar.unset", f"day:{day.isoformat()}")
     db.session.flush()
-    moved = recompute_open()
+    moved = recompute_open(actor=actor)
     db.session.commit()
     return moved
 
@@ -203,7 +218,7 @@ def set_profile(unit: Unit, profile: rules.Profile, actor: User | None) -> int:
                  f"{profile.classify_days}/{profile.transfer_days}/"
                  f"{profile.reply_days}/{profile.extension_days}")
     db.session.flush()
-    moved = recompute_open(org.descendant_ids(unit.id))
+    moved = recompute_open(org.descendant_ids(unit.id), actor=actor)
     db.session.commit()
     return moved
 
@@ -246,6 +261,6 @@ def unset_profile(unit: Unit, actor: User | None) -> int | None:
     db.session.delete(row)
     audit.record(actor, unit.id, "sla.unset", f"unit:{unit.code}")
     db.session.flush()
-    moved = recompute_open(org.descendant_ids(unit.id))
+    moved = recompute_open(org.descendant_ids(unit.id), actor=actor)
     db.session.commit()
     return moved

@@ -46,6 +46,7 @@ class Fact:
     received_at: datetime
     reply_due: date
     closed_as: str | None = None
+    transfer_due: date | None = None  # a transfer is judged against it
     closed_at: datetime | None = None
     on_time: bool | None = None
     rating: int | None = None
@@ -89,7 +90,9 @@ class Figures:
     late_items: list[LateItem] = field(default_factory=list)
     rated: int = 0
     rated_unsatisfied: int = 0
-    unsatisfied_or_late: int = 0
+    unsatisfied_or_late: int = 0  # answered late, or rated unsatisfied (counted once)
+    transferred_late: int = 0
+    not_accepted_late: int = 0
     gop_y: int = 0
 
     @property
@@ -103,15 +106,23 @@ class Figures:
 
     @property
     def meets_target(self) -> bool | None:
-        rate = self.on_time_rate
-        return None if rate is None else rate >= TARGET_PERCENT
+        """Exactly 100%: judged on the counts, never on a rounded percentage (39,999 of
+        40,000 rounds to 100.0 but misses the target)."""
+        counted = self.answered_on_time + self.answered_late + self.open_overdue
+        return None if not counted else self.answered_on_time == counted
+
+    @property
+    def satisfaction_counted(self) -> int:
+        """QĐ 766's "all": what the on-time rate counts (answered, and open overdue)."""
+        return self.answered_on_time + self.answered_late + self.open_overdue
 
     @property
     def satisfaction_percent(self) -> float | None:
-        answered = self.answered_on_time + self.answered_late
-        if not answered:
+        counted = self.satisfaction_counted
+        if not counted:
             return None
-        return round(100 * (answered - self.unsatisfied_or_late) / answered, 2)
+        return round(100 * (counted - self.unsatisfied_or_late - self.open_overdue)
+                     / counted, 2)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `feedback stats petitions` and `/api/v1/petitions/stats`."""
@@ -132,11 +143,14 @@ class Figures:
             "late_items": [item.as_dict() for item in self.late_items],
             "satisfaction": {
                 "percent": self.satisfaction_percent,
+                "counted": self.satisfaction_counted,
                 "answered": self.answered_on_time + self.answered_late,
                 "rated": self.rated,
                 "rated_unsatisfied": self.rated_unsatisfied,
-                "late": self.answered_late,
+                "late": self.answered_late + self.open_overdue,
             },
+            "transferred_late": self.transferred_late,
+            "not_accepted_late": self.not_accepted_late,
             "gop_y": self.gop_y,
         }
 
@@ -173,8 +187,19 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
             categories[str(fact.category) if fact.category else "none"] += 1
         if closed == REJECTED:
             out.not_accepted += 1
+            # Turned away only after the reply date: listed, so an overdue petition
+            # cannot leave the figures quietly.
+            if fact.closed_at is not None and fact.closed_at.astimezone(tz).date() > (
+                    fact.reply_due):
+                out.not_accepted_late += 1
+                out.late_items.append(
+                    _late(fact, fact.closed_at.astimezone(tz).date(), calendar))
         elif closed == TRANSFERRED:
             out.transferred += 1
+            if fact.on_time is False and fact.closed_at is not None:  # after its transfer due
+                out.transferred_late += 1
+                out.late_items.append(_late(fact, fact.closed_at.astimezone(tz).date(),
+                                            calendar, due=fact.transfer_due))
         elif closed == ANSWERED and fact.closed_at is not None:
             if fact.on_time:
                 out.answered_on_time += 1
@@ -197,11 +222,13 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
     return out
 
 
-def _late(fact: Fact, day: date, calendar: Calendar, *, still_open: bool = False) -> LateItem:
+def _late(fact: Fact, day: date, calendar: Calendar, *, still_open: bool = False,
+          due: date | None = None) -> LateItem:
+    due = due or fact.reply_due
     return LateItem(
         code=fact.code, unit=fact.unit, status=fact.status,
-        received_at=fact.received_at, reply_due=fact.reply_due,
+        received_at=fact.received_at, reply_due=due,
         answered_at=None if still_open else fact.closed_at,
         # Answered (or still open) on a day off after the due date: late all the same.
-        days_late=max(calendar.working_days_between(fact.reply_due, day), 1), reason=fact.reason,
+        days_late=max(calendar.working_days_between(due, day), 1), reason=fact.reason,
     )

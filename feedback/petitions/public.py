@@ -2,10 +2,9 @@
 poster or a unit's own page), filing it with its attachments, tracking it by code and
 contact, the sender's one rating, and a unit's published answers.
 
-No request or session here (the views hold those). The counter token is checked without
-`feedback.survey` (the two features never import each other): the token is signed, and
-every change of a counter's poster or form bumps its generation, so generation, the
-counter's state and the grace are all the survey's check needs too.
+No request or session here (the views hold those). The counter token is checked by
+`feedback.counter_links`, the same check as the survey's (the two features never import
+each other).
 """
 
 from __future__ import annotations
@@ -13,16 +12,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
-from feedback import links, org, sipas
+from feedback import counter_links, links, org, sipas
 from feedback.extensions import db
-from feedback.models import Counter, Petition, PetitionEvent, Unit
+from feedback.models import Petition, PetitionEvent
 from feedback.msgid import N_
 from feedback.petitions import attachments, clock, intake, rules, services
 from feedback.petitions.workflow import STATE_LABELS, State
@@ -38,18 +37,6 @@ ANSWERED_STATES = frozenset({State.ANSWERED.value, State.PUBLISHED.value})
 RATINGS = sipas.SAT3
 
 
-class LinkError(LookupError):
-    """The scanned link does not lead to a live counter."""
-
-
-class InvalidLink(LinkError):
-    """Not a token we signed, or its counter is gone (404)."""
-
-
-class RevokedLink(LinkError):
-    """An old poster (reissued, form changed, counter deactivated) outside the grace (410)."""
-
-
 @dataclass(frozen=True)
 class Place:
     """Where a public petition is filed: a unit, and the counter when from its poster."""
@@ -61,37 +48,14 @@ class Place:
     counter_name: str | None = None
 
 
-_COUNTER = (
-    select(Counter.id, Counter.name, Counter.active, Counter.token_generation,
-           Counter.grace_generation, Counter.grace_until, Unit.id, Unit.code, Unit.name)
-    .join(Unit, Counter.unit_id == Unit.id)
-    .where(Counter.id == bindparam("counter_id"))
-)
-
-
 def counter_place(token: str, *, submitting: bool = False,
                   now: datetime | None = None) -> Place:
-    """The counter a poster's token names. Tampered or unknown → InvalidLink; an old
-    poster → RevokedLink, except that a form opened from it just before the office acted
-    is still accepted until the counter's grace ends (`submitting`), as for the survey."""
-    cfg = current_app.config
-    try:
-        data = links.read_counter_token(cfg["SECRET_KEY"], token,
-                                        min_key_version=cfg["QR_KEY_MIN_VERSION"])
-    except links.InvalidToken as exc:
-        raise InvalidLink(token) from exc
-    row = db.session.execute(_COUNTER, {"counter_id": data.counter_id}).one_or_none()
-    if row is None:
-        raise InvalidLink(token)
-    (counter_id, counter_name, active, generation, grace_generation, grace_until,
-     unit_id, unit_code, unit_name) = row
-    live = active and data.generation == generation
-    in_grace = (submitting and grace_until is not None and grace_generation is not None
-                and grace_generation <= data.generation <= generation
-                and (now or datetime.now(UTC)) < grace_until)
-    if not (live or in_grace):
-        raise RevokedLink(token)
-    return Place(unit_id, unit_code, unit_name, counter_id, counter_name)
+    """The counter a poster's token names (`feedback.counter_links`: InvalidLink for a
+    tampered or unknown token, RevokedLink for an old poster outside the grace). The
+    counter's form does not matter here: any live poster of the counter files a petition."""
+    link = counter_links.open_counter(token, submitting=submitting, now=now)
+    return Place(link.unit_id, link.unit_code, link.unit_name, link.counter_id,
+                 link.counter_name)
 
 
 def unit_place(code: str) -> Place | None:
@@ -115,9 +79,10 @@ def file_from_form(place: Place, sent: intake.Sent, *, submission_id: str,
     petition. A double tap or a retry (same submission id) stores nothing more and gives
     back the petition filed first, so the same tracking code is shown; files written for
     a filing that did not happen are removed again."""
-    earlier = already_filed(submission_id)
-    if earlier is not None:
-        return earlier, False
+    if files:  # do not write the files again for a repeat (`file` alone would notice it)
+        earlier = already_filed(submission_id)
+        if earlier is not None:
+            return earlier, False
     stored = attachments.store_all(files)
     try:
         petition, created = services.file(services.NewPetition(
@@ -212,8 +177,10 @@ def is_published(petition: Petition) -> bool:
 
 @dataclass(frozen=True)
 class Tracked:
-    """What the tracking page shows the sender of one petition (their own: the answer
-    they were sent is theirs to read again), never anyone else's data."""
+    """What the tracking page shows whoever holds the code and the phone's last 4 digits:
+    status and dates, and the answer once published — the redacted public text, since a
+    4-digit check is too weak to guard the private answer (that went to the sender by
+    mail or letter)."""
 
     code: str
     unit_name: str
@@ -249,7 +216,7 @@ def tracked(petition: Petition) -> Tracked:
         received_at=petition.received_at,
         reply_due=petition.reply_due if services.is_open(petition) else None,
         answered_at=petition.answered_at if answered else None,
-        answer=petition.answer if answered else None,
+        answer=petition.public_text if is_published(petition) else None,
         published=is_published(petition), request_note=request_note,
         receiving_body=petition.receiving_body if before is State.TRANSFERRED else None,
         reason=petition.reason if before in (State.TRANSFERRED, State.REJECTED) else None,

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
-from feedback import links
+from feedback import blank_pages, counter_links, links
 from feedback.admin import procedures
 from feedback.errors import render_error
 from feedback.extensions import csrf, limiter
@@ -102,9 +102,9 @@ def too_many(_exc: HTTPException) -> Response:
 def _counter(token: str, *, submitting: bool = False) -> public.Place:
     try:
         return public.counter_place(token, submitting=submitting)
-    except public.RevokedLink:
+    except counter_links.RevokedLink:
         abort(410)
-    except public.InvalidLink:
+    except counter_links.InvalidLink:
         abort(404)
 
 
@@ -117,12 +117,12 @@ def _unit(code: str) -> public.Place:
 
 def _render_form(place: public.Place, action: str, *, values: Mapping[str, str] | None = None,
                  errors: Mapping[str, str] | None = None, submission_id: str | None = None,
-                 status: int = 200) -> tuple[str, int]:
+                 status: int = 200, csrf: str | None = None) -> tuple[str, int]:
     cfg = current_app.config
     return render_template(
         "petitions/public_form.html", place=place, action=action, values=values or {},
         errors=errors or {}, submission_id=submission_id or links.new_submission_id(),
-        csrf=generate_csrf(), categories=rules.CATEGORIES,
+        csrf=csrf or generate_csrf(), categories=rules.CATEGORIES,
         procedures=procedures.choices(place.unit_id),
         max_files=rules.MAX_ATTACHMENTS, max_chars=cfg["PETITION_MAX_CHARS"],
         max_mb=attachments.megabytes(cfg["ATTACHMENT_MAX_BYTES"]),
@@ -186,11 +186,17 @@ def _submit(place: public.Place, action: str) -> tuple[str, int] | Response:
     return redirect(url_for(".done"), code=303)
 
 
+def _blank_form(place: public.Place, action: str) -> tuple[str, int]:
+    """The blank form from the worker's cache (`feedback.blank_pages`), like the survey:
+    validity of the link or unit was checked just before."""
+    return blank_pages.render(("pakn", action), lambda csrf, submission_id: _render_form(
+        place, action, submission_id=submission_id, csrf=csrf)[0]), 200
+
+
 @bp.get("/q/<token>/pakn")
 def counter_form(token: str) -> tuple[str, int]:
     """From a counter's poster or the survey's thank-you page: filed against its unit."""
-    place = _counter(token)
-    return _render_form(place, url_for(".counter_submit", token=token))
+    return _blank_form(_counter(token), url_for(".counter_submit", token=token))
 
 
 @bp.post("/q/<token>/pakn")
@@ -207,7 +213,7 @@ def counter_submit(token: str) -> tuple[str, int] | Response:
 def unit_form(code: str) -> tuple[str, int]:
     """The unit's own public form (its website, a letterhead, the landing page)."""
     place = _unit(code)
-    return _render_form(place, url_for(".unit_submit", code=place.unit_code))
+    return _blank_form(place, url_for(".unit_submit", code=place.unit_code))
 
 
 @bp.post("/u/<code>/pakn")

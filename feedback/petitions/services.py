@@ -10,6 +10,7 @@ actor's units is `NotFound` (a 404 everywhere), never "forbidden".
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from feedback import links, mail, org
 from feedback.extensions import db
@@ -51,6 +53,12 @@ MSG_BAD_ASSIGNEE = N_("Cán bộ được chọn không xử lý được phản
 MSG_BAD_CATEGORY = N_("Phân loại nội dung không hợp lệ.")
 MSG_LATE_REASON = N_("Đã quá hạn trả lời: xin ghi lý do trễ hạn (báo cáo liệt kê các "
                      "trường hợp trễ hạn kèm lý do).")
+MSG_CONFLICT = N_("Phản ánh, kiến nghị này vừa được người khác xử lý. Xin tải lại trang "
+                  "để xem trạng thái mới rồi thao tác lại.")
+MSG_DEADLINE_PASSED = N_("Đã quá hạn trả lời nên không gia hạn được nữa: gia hạn phải làm "
+                         "trước hạn.")
+MSG_PERSONAL_DATA = N_("Nội dung công khai còn thông tin cá nhân của người gửi (họ tên, địa "
+                       "chỉ, số điện thoại hoặc thư điện tử). Xin xoá trước khi công khai.")
 MSG_TOO_LONG = N_("Nội dung quá dài hoặc có ký tự không hợp lệ.")
 
 
@@ -190,6 +198,8 @@ def _to_sender(petition: Petition, what: str, subject: str, body: str) -> bool:
 
 
 def _acknowledge(petition: Petition) -> bool:
+    if not petition.sender_email:
+        return False
     due = format_date(petition.reply_due, "dd/MM/yyyy")
     return _to_sender(
         petition, "ack",
@@ -254,10 +264,53 @@ def _text(fields: dict[str, Any], name: str, limit: int = TEXT_LIMIT) -> str:
         raise WorkflowError(f"bad_field:{name}", MSG_TOO_LONG) from None
 
 
+def extension_closed(petition: Petition) -> bool:
+    """Extended already, or the reply date has passed (an extension comes before it)."""
+    return petition.extended or clock.today() > petition.reply_due
+
+
 def allowed_for(petition: Petition, actor: User) -> list[str]:
     """The actions this person could take on this petition now (buttons, next action)."""
     return allowed_actions(petition.status, actor.role, petition.assignee_id == actor.id,
-                           petition.extended)
+                           extension_closed(petition))
+
+
+_NUMBER = re.compile(r"\+?\d[\d .\-()]{6,}\d")
+HIDDEN = "[…]"
+
+
+def _sender_words(petition: Petition) -> list[str]:
+    return [w.strip() for w in (petition.sender_name, petition.sender_address,
+                                petition.sender_email) if w and len(w.strip()) >= 3]
+
+
+def _sender_digits(petition: Petition) -> str:
+    digits = re.sub(r"[^0-9]", "", petition.sender_phone or "")
+    return digits[-9:] if len(digits) >= 6 else ""
+
+
+def redacted(petition: Petition, text: str) -> str:
+    """`text` with the sender's name, address, email and phone number replaced by […]:
+    the draft the publish form starts from (staff still read it: other people's data,
+    or a name spelt differently, are theirs to remove)."""
+    for word in sorted(_sender_words(petition), key=len, reverse=True):
+        text = re.sub(re.escape(word), HIDDEN, text, flags=re.IGNORECASE)
+    tail = _sender_digits(petition)
+    if tail:
+        text = _NUMBER.sub(lambda m: HIDDEN if re.sub(r"[^0-9]", "", m.group()).endswith(tail)
+                           else m.group(), text)
+    return text
+
+
+def personal_data_in(petition: Petition, text: str) -> bool:
+    """Whether a text meant for the public still holds the sender's name, address, email or
+    phone number (as digits, whatever the spacing). A safety net, not a redaction tool:
+    staff remove personal data; this catches the unedited copy of a private answer."""
+    folded = " ".join(text.casefold().split())
+    if any(" ".join(w.casefold().split()) in folded for w in _sender_words(petition)):
+        return True
+    tail = _sender_digits(petition)
+    return bool(tail) and tail in re.sub(r"[^0-9]", "", text)
 
 
 def act(petition: Petition, action: str, actor: User, fields: dict[str, Any],
@@ -271,10 +324,13 @@ def act(petition: Petition, action: str, actor: User, fields: dict[str, Any],
                  already_extended=petition.extended, fields=fields)
     try:
         queued = _apply(petition, step, actor, fields, now or clock.now())
+        db.session.commit()
     except WorkflowError:
         db.session.rollback()
         raise
-    db.session.commit()
+    except StaleDataError:  # someone else changed it since it was read: nothing stored
+        db.session.rollback()
+        raise WorkflowError("conflict", MSG_CONFLICT) from None
     if queued:
         mail.deliver_pending()
     return step
@@ -324,10 +380,15 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
                            unit=petition.unit.name, code=show_code(petition),
                            answer=petition.answer, url=_tracking_url()))
         case Action.EXTEND:
+            if now.astimezone(clock.tz()).date() > petition.reply_due:
+                raise WorkflowError("deadline_passed", MSG_DEADLINE_PASSED)
+            detail = {"reply_due_before": petition.reply_due.isoformat()}
             petition.extended = True
             petition.reason = note = _text(fields, "reason")
         case Action.PUBLISH:
             petition.public_text = note = _text(fields, "public_text")
+            if personal_data_in(petition, petition.public_text):
+                raise WorkflowError("bad_field:public_text", MSG_PERSONAL_DATA)
             petition.published_at = now
         case Action.ARCHIVE:
             petition.archived_from = petition.status

@@ -45,6 +45,7 @@ from feedback.petitions.workflow import (
     STATE_LABELS,
     WorkflowError,
     next_action,
+    refusal_status,
 )
 
 bp = Blueprint("petitions", __name__, url_prefix="/staff/petitions")
@@ -56,13 +57,11 @@ CHANGERS = ("admin", "leader")
 #: the `translate` filter).
 STATE_WORDS = {s.value: label for s, label in STATE_LABELS.items()}
 ACTION_WORDS = {a.value: label for a, label in ACTION_LABELS.items()} | {
-    services.RECEIVE: N_("Tiếp nhận, vào sổ"), services.RATE: N_("Người gửi đánh giá")}
+    services.RECEIVE: N_("Tiếp nhận, vào sổ"), services.RATE: N_("Người gửi đánh giá"),
+    clock.RESCHEDULE: N_("Tính lại hạn trả lời (lịch hoặc thời hạn thay đổi)")}
 #: Staff enter every channel but the public form's own.
 ENTRY_CHANNELS = [c for c in rules.CHANNELS if c != "web"]
 
-#: A refused action's HTTP status, by the WorkflowError code (its prefix before ":").
-STATUS_OF = {"forbidden_role": 403, "not_assignee": 403, "not_allowed_from_state": 409,
-             "already_extended": 409}
 #: The form field a refusal points at, for the codes that do not name it.
 FIELD_OF = {"bad_assignee": "assignee", "bad_category": "category"}
 
@@ -174,7 +173,7 @@ def _render_petition(petition: Petition, form: ActionForm | None = None, *,
             form.answer.data = template.body
             failed = "answer"  # open the answer form with the template's text in it
         if not form.public_text.data and petition.answer:
-            form.public_text.data = petition.answer
+            form.public_text.data = services.redacted(petition, petition.answer)
         if form.category.data is None and petition.category:
             form.category.data = str(petition.category)
     events = inbox.history(petition)
@@ -195,17 +194,16 @@ def _render_petition(petition: Petition, form: ActionForm | None = None, *,
 def show(code: str) -> tuple[str, int] | Response:
     petition = _petition(code)
     if code != petition.code:  # typed in lower case or with a dash: one address per petition
-        args: dict[str, Any] = request.args.to_dict()
-        return redirect(url_for(".show", code=petition.code, **args), code=301)
+        return redirect(url_for(".show", code=petition.code, open=request.args.get("open"),
+                                template=request.args.get("template")), code=301)
     return _render_petition(petition)
 
 
 def _refusal(exc: WorkflowError) -> tuple[int, str | None]:
     """The status and the form field of a refused action."""
     kind, _sep, field = exc.code.partition(":")
-    if kind in STATUS_OF:
-        return STATUS_OF[kind], None
-    return 422, field or FIELD_OF.get(kind)
+    status = refusal_status(exc.code)
+    return status, (field or FIELD_OF.get(kind)) if status == 422 else None
 
 
 @bp.post("/<code>/actions")

@@ -19,7 +19,7 @@ from feedback import org
 from feedback.extensions import db
 from feedback.models import Petition, PetitionEvent, Unit, User
 from feedback.petitions import clock, figures
-from feedback.petitions.workflow import OPEN, Outcome, State, outcome
+from feedback.petitions.workflow import OPEN, Action, Outcome, State, outcome
 from feedback.reports.periods import Period
 
 #: How a closed petition counts in the figures (workflow.Outcome → figures' closed_as).
@@ -46,8 +46,9 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
     start, end = period.bounds(tz)
     unit_ids = org.descendant_ids(unit.id)
     rows = db.session.execute(
-        select(Petition.code, Unit.code, Petition.kind, Petition.channel, Petition.category,
-               Petition.received_at, Petition.reply_due, Petition.status,
+        select(Petition.id, Petition.code, Unit.code, Petition.kind, Petition.channel,
+               Petition.category, Petition.received_at, Petition.reply_due,
+               Petition.transfer_due, Petition.status,
                Petition.archived_from, Petition.closed_at, Petition.on_time, Petition.rating,
                Petition.rated_at, Petition.reason)
         .join(Unit, Unit.id == Petition.unit_id)
@@ -55,12 +56,15 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
                or_(Petition.closed_at.is_(None), Petition.closed_at >= start))
     ).all()
     facts = []
-    for (code, unit_code, kind, channel, category, received_at, reply_due, status,
-         archived_from, closed_at, on_time, rating, rated_at, reason) in rows:
+    in_force = _reply_due_at(end, [r[0] for r in rows]) if end <= (now or clock.now()) else {}
+    for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
+         transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
+         reason) in rows:
         closed_as = _CLOSED_AS.get(outcome(status, archived_from))
         facts.append(figures.Fact(
             code=code, unit=unit_code, kind=kind, channel=channel, category=category,
-            received_at=received_at.astimezone(tz), reply_due=reply_due,
+            received_at=received_at.astimezone(tz),
+            reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
             closed_as=closed_as if closed_at is not None else None,
             closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
             on_time=on_time,
@@ -69,6 +73,24 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
         ))
     return figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
                          now=now or clock.now())
+
+
+def _reply_due_at(end: datetime, petition_ids: list[int]) -> dict[int, date]:
+    """The reply date each petition had at `end`, where it moved since (an extension, or a
+    calendar or profile change): the date before its first move at or after `end`."""
+    if not petition_ids:
+        return {}
+    found: dict[int, date] = {}
+    for petition_id, detail in db.session.execute(
+        select(PetitionEvent.petition_id, PetitionEvent.detail)
+        .where(PetitionEvent.petition_id.in_(petition_ids), PetitionEvent.at >= end,
+               PetitionEvent.action.in_([Action.EXTEND.value, clock.RESCHEDULE]))
+        .order_by(PetitionEvent.at, PetitionEvent.id)
+    ):
+        before = json.loads(detail or "{}").get("reply_due_before")
+        if petition_id not in found and isinstance(before, str):
+            found[petition_id] = date.fromisoformat(before)
+    return found
 
 
 # --- Listings: the JSON of one petition --------------------------------------------------

@@ -219,6 +219,23 @@ class Transition:
         return self.action is Action.EXTEND
 
 
+#: A refusal's HTTP status by its code (the part before ":field"); any other code is a
+#: missing or bad field (422). The pages and the API answer alike.
+REFUSAL_STATUS: dict[str, int] = {
+    "forbidden_role": 403,
+    "not_assignee": 403,
+    "not_allowed_from_state": 409,
+    "already_extended": 409,
+    "deadline_passed": 409,
+    "conflict": 409,
+    "unknown_state": 409,
+}
+
+
+def refusal_status(code: str) -> int:
+    return REFUSAL_STATUS.get(code.split(":", 1)[0], 422)
+
+
 def _state(value: str) -> State:
     try:
         return State(value)

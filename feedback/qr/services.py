@@ -55,7 +55,7 @@ def fresh_short_code() -> str:
 
 def start_grace(counter: Counter, now: datetime | None = None) -> datetime:
     """Remember the link the counter has now, so forms already opened from it are still
-    accepted for REVOKE_GRACE_MINUTES (see survey.services.open_link). Call it before the
+    accepted for REVOKE_GRACE_MINUTES (see feedback.counter_links). Call it before the
     change; returns the end of the grace."""
     now = now or datetime.now(UTC)
     minutes = current_app.config["REVOKE_GRACE_MINUTES"]

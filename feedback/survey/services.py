@@ -7,26 +7,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from feedback import links, mail
+from feedback import counter_links, links, mail
 from feedback.extensions import db
-from feedback.models import Answer, Counter, Response, Unit
+from feedback.models import Answer, Counter, Response
 from feedback.survey import alerts, catalogue
 from feedback.survey.catalogue import Questionnaire
 
-
-class LinkError(LookupError):
-    """The scanned link does not lead to a live counter."""
-
-
-class InvalidLink(LinkError):
-    pass
-
-
-class RevokedLink(LinkError):
-    pass
+# The link check is shared with the petition form; its errors are the survey's too.
+LinkError, InvalidLink, RevokedLink = (counter_links.LinkError, counter_links.InvalidLink,
+                                       counter_links.RevokedLink)
 
 
 class PaperDateError(ValueError):
@@ -76,47 +68,20 @@ class Entry:
     questionnaire: Questionnaire
 
 
-# Built once: constructing a select() costs more than running it on this hot path.
-_COUNTER_BY_ID = (
-    select(Counter.id, Counter.unit_id, Counter.name, Unit.name, Counter.active,
-           Counter.token_generation, Counter.questionnaire, Counter.grace_generation,
-           Counter.grace_until)
-    .join(Unit, Counter.unit_id == Unit.id)
-    .where(Counter.id == bindparam("counter_id"))
-)
-
-
 def open_link(token: str, *, submitting: bool = False, now: datetime | None = None) -> Entry:
-    """Resolve a counter token. Tampered or unknown → InvalidLink; old poster → RevokedLink.
-
-    `submitting` is for the POST of a form (and its thank-you page): a form rendered just
-    before an office revoked the poster, changed the counter's form or deactivated the
-    counter is still accepted until the counter's `grace_until`, with the questionnaire
-    the token names (the one the citizen saw). A GET of the old poster is refused at once.
-    Still one query: the grace columns come with the counter row."""
-    cfg = current_app.config
+    """Resolve a counter token (`feedback.counter_links`) and the questionnaire it names.
+    A GET needs the counter's current poster and form; a POST (`submitting`) made from a
+    form opened before an office action is accepted in the grace, with the questionnaire
+    the token names: the one the citizen saw. Still one query."""
+    link = counter_links.open_counter(token, submitting=submitting, now=now)
     try:
-        data = links.read_counter_token(
-            cfg["SECRET_KEY"], token, min_key_version=cfg["QR_KEY_MIN_VERSION"]
-        )
-        questionnaire = catalogue.by_id(data.questionnaire_id)
-    except (links.InvalidToken, KeyError) as exc:
+        questionnaire = catalogue.by_id(link.token.questionnaire_id)
+    except KeyError as exc:
         raise InvalidLink(token) from exc
-    # A plain connection, not the ORM session: this read needs no identity map, and the
-    # public GET then never opens a session transaction at all.
-    with db.engine.connect() as conn:
-        row = conn.execute(_COUNTER_BY_ID, {"counter_id": data.counter_id}).one_or_none()
-    if row is None:
-        raise InvalidLink(token)
-    live = row[4] and data.generation == row[5] and questionnaire.code == row[6]
-    # The token is one the counter had since the first of its recent office actions, and
-    # the last action was less than REVOKE_GRACE_MINUTES ago. The token is signed, so the
-    # questionnaire it names is the one the citizen saw.
-    in_grace = (submitting and row[8] is not None and row[7] is not None
-                and row[7] <= data.generation <= row[5] and (now or datetime.now(UTC)) < row[8])
-    if not (live or in_grace):
+    if not ((link.live and questionnaire.code == link.questionnaire) or link.in_grace):
         raise RevokedLink(token)
-    return Entry(CounterView(row[0], row[1], row[2], row[3]), questionnaire)
+    return Entry(CounterView(link.counter_id, link.unit_id, link.counter_name, link.unit_name),
+                 questionnaire)
 
 
 @dataclass

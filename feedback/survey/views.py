@@ -8,7 +8,6 @@ each worker renders once per link (see `_blank_page`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from time import monotonic
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +17,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
-from feedback import i18n, links, org
+from feedback import blank_pages, links, org
 from feedback.admin import procedures
 from feedback.auth.guards import roles_required, user, visible_unit_ids
 from feedback.extensions import csrf, limiter
@@ -97,34 +96,10 @@ def _render_form(entry: services.Entry, submission_id: str, values: Mapping[str,
     return html, status
 
 
-_CSRF_MARK = "__csrf_token__"
-_SUBMISSION_MARK = "__submission_id__"
-
-
 def _blank_page(token: str, entry: services.Entry) -> str:
-    """The blank survey differs between two visitors only in its CSRF token and submission
-    id, so each worker renders it once per link and fills those two in. Counter, unit and
-    procedure names may lag by PAGE_CACHE_SECONDS; validity is checked on every request,
-    since the link was read from the database before this is called. The page is in the
-    visitor's language, so the language is part of the key."""
-    ttl = current_app.config["PAGE_CACHE_SECONDS"]
-    cache: dict[tuple[str, str], tuple[float, str]] = current_app.extensions.setdefault(
-        "feedback.blank_pages", {})
-    key = (token, i18n.current())
-    now = monotonic()
-    hit = cache.get(key)
-    if hit is None or hit[0] <= now:
-        html, _ = _render_form(entry, _SUBMISSION_MARK, {}, {}, csrf=_CSRF_MARK)
-        hit = (now + ttl, html)
-        if ttl > 0:
-            cache[key] = hit
-    # Replaced with their attribute around them: a counter named like a marker is escaped
-    # text, never a `value="..."` attribute.
-    return (hit[1]
-            .replace(f'name="csrf_token" value="{_CSRF_MARK}"',
-                     f'name="csrf_token" value="{generate_csrf()}"', 1)
-            .replace(f'name="submission_id" value="{_SUBMISSION_MARK}"',
-                     f'name="submission_id" value="{links.new_submission_id()}"', 1))
+    """The blank survey, rendered once per worker and link (see `feedback.blank_pages`)."""
+    return blank_pages.render(token, lambda csrf, submission_id: _render_form(
+        entry, submission_id, {}, {}, csrf=csrf)[0])
 
 
 @bp.get("/q/<token>")

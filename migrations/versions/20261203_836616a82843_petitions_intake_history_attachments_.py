@@ -80,6 +80,7 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('rating', sa.SmallInteger(), nullable=True),
     sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_petition_assignee_id_user_account')),
     sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], name=op.f('fk_petition_counter_id_counter')),
     sa.ForeignKeyConstraint(['entered_by_id'], ['user_account.id'], name=op.f('fk_petition_entered_by_id_user_account')),

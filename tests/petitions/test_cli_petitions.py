@@ -162,6 +162,8 @@ def test_calendar_set_and_unset_move_open_deadlines(
     (["set", "--date", "2026-03-10", "--off", "--note", "a\nb"], "--note"),
     (["unset", "--date", "2026-03-11"], "no entry"),
     (["show", "--year", "1800"], "1800"),
+    (["set", "--date", "0001-01-01", "--off"], "2000–2100"),
+    (["set", "--date", "9999-12-31", "--work"], "2000–2100"),
 ])
 def test_calendar_refuses_bad_input(runner: FlaskCliRunner, world: Any, args: list[str],
                                     message: str) -> None:

@@ -162,7 +162,44 @@ def test_qd766_satisfaction_counts_a_late_answer_as_unsatisfied() -> None:
     out = figures.count(facts, START, END, calendar=CAL, tz=TZ)
     assert out.satisfaction_percent == 40.0  # (5 − 1 unsatisfied − 2 late) ÷ 5
     assert out.as_dict()["satisfaction"] == {
-        "percent": 40.0, "answered": 5, "rated": 4, "rated_unsatisfied": 2, "late": 2}
+        "percent": 40.0, "counted": 5, "answered": 5, "rated": 4, "rated_unsatisfied": 2,
+        "late": 2}
+
+
+def test_qd766_satisfaction_counts_an_open_overdue_petition_as_late() -> None:
+    """1 answered on time and 9 still open past their date: 10% on time, and 10%
+    satisfied, not 100% (QĐ 766: all in remit, a late case unsatisfied)."""
+    due = date(2026, 3, 24)
+    facts = [fact(D, due, ANSWERED, date(2026, 3, 20), code="A")] + [
+        fact(D, due, code=f"O{i}") for i in range(9)]
+    out = figures.count(facts, START, END, calendar=CAL, tz=TZ)
+    assert (out.on_time_rate, out.satisfaction_percent) == (10.0, 10.0)
+    assert out.as_dict()["satisfaction"]["late"] == 9
+
+
+def test_the_target_is_judged_on_counts_not_on_a_rounded_rate() -> None:
+    almost = figures.Figures(answered_on_time=39999, open_overdue=1)
+    assert almost.on_time_rate == 100.0 and almost.meets_target is False
+    assert figures.Figures(answered_on_time=3).meets_target is True
+    assert figures.Figures().meets_target is None
+
+
+def test_a_late_transfer_or_rejection_is_listed_not_hidden() -> None:
+    """Overdue petitions turned away or handed on after their date stay visible."""
+    due = date(2026, 3, 10)
+    transfer = figures.Fact(code="T", unit="xa", kind="pakn", channel="web", category=1,
+                            received_at=datetime(2026, 3, 2, 9, tzinfo=TZ), reply_due=due,
+                            transfer_due=date(2026, 3, 6), closed_as=TRANSFERRED,
+                            closed_at=datetime(2026, 3, 12, 9, tzinfo=TZ), on_time=False,
+                            status="transferred")
+    reject = figures.Fact(code="R", unit="xa", kind="pakn", channel="web", category=1,
+                          received_at=datetime(2026, 3, 2, 9, tzinfo=TZ), reply_due=due,
+                          closed_as=REJECTED, closed_at=datetime(2026, 3, 13, 9, tzinfo=TZ),
+                          status="rejected")
+    out = figures.count([transfer, reject], START, END, calendar=CAL, tz=TZ)
+    assert (out.transferred_late, out.not_accepted_late) == (1, 1)
+    listed = {item.code: (item.reply_due, item.days_late) for item in out.late_items}
+    assert listed == {"T": (date(2026, 3, 6), 4), "R": (due, 3)}
 
 
 def test_satisfaction_is_null_without_an_answer() -> None:

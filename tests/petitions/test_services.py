@@ -153,3 +153,54 @@ def test_a_late_answer_needs_its_reason_and_the_late_list_shows_it(
         row = _load(p.code)
         assert (row.status, row.on_time, row.reason) == ("answered", False,
                                                          "Chờ ý kiến của huyện")
+
+
+def test_two_people_acting_at_once_cannot_both_succeed(app: Flask, world: Any,
+                                                       petition: Any) -> None:
+    """Both read the petition as received; the second to write is refused (409)."""
+    p = petition(world.commune)
+    with app.app_context():
+        stale = _load(p.code)
+        _ = stale.status  # loaded as "received" by this request
+        other = db.session.get_bind().connect()
+        # Another request rejects it in its own transaction meanwhile.
+        with other.begin():
+            other.execute(Petition.__table__.update()
+                          .where(Petition.__table__.c.id == stale.id)
+                          .values(status="rejected", reason="Thiếu nội dung",
+                                  version=Petition.__table__.c.version + 1))
+        other.close()
+        with pytest.raises(WorkflowError) as refused:
+            services.act(stale, "accept", db.session.get(User, world.leader.id),
+                         {"category": "1", "assignee": str(world.officer.id)})
+        assert refused.value.code == "conflict"
+        db.session.expire_all()
+        row = _load(p.code)
+        assert (row.status, row.assignee_id) == ("rejected", None)
+        assert [e.action for e in row.events] == ["receive"]
+
+
+def test_no_extension_once_the_reply_date_has_passed(app: Flask, world: Any,
+                                                     petition: Any) -> None:
+    p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    with app.app_context():
+        with pytest.raises(WorkflowError) as refused:
+            services.act(_load(p.code), "extend", db.session.get(User, world.leader.id),
+                         {"reason": "Phức tạp"}, now=datetime(2026, 12, 17, 2, 0, tzinfo=UTC))
+        assert refused.value.code == "deadline_passed"
+        assert not _load(p.code).extended
+
+
+def test_the_public_text_may_not_name_the_sender(app: Flask, world: Any,
+                                                 petition: Any) -> None:
+    p = petition(world.commune, sender_email="an@example.vn")
+    with app.app_context():
+        row = _load(p.code)
+        draft = services.redacted(row, "Gửi ông Nguyễn Văn An, SĐT 0912.345.678, "
+                                       "AN@example.vn: đã xong.")
+        assert draft == "Gửi ông […], SĐT […], […]: đã xong."
+        for text in ("nguyễn  văn an đã nhận", "gọi 0912 345 678", "an@EXAMPLE.vn",
+                     "Thôn 3, xã Hoằng Ngọc"):
+            assert services.personal_data_in(row, text), text
+        assert not services.personal_data_in(row, "Hồ sơ đã trả ngày 03/12/2026.")

@@ -218,13 +218,22 @@ def test_the_answer_form_offers_the_units_templates(app: Flask, client: FlaskCli
     assert client.get(f"/staff/petitions/{p.code}?template=abc").status_code == 200
 
 
-def test_publish_is_prefilled_with_the_answer_and_warns(app: Flask, client: FlaskClient,
-                                                        world: Any, login: Any,
-                                                        petition: Any) -> None:
+def test_publish_starts_from_the_answer_without_the_senders_data(
+        app: Flask, client: FlaskClient, world: Any, login: Any, petition: Any) -> None:
     p = petition(world.commune)
     set_columns(app, p.code, status="answered", category=1, assignee_id=world.officer.id,
-                answer="Ông Nguyễn Văn An: hồ sơ đã trả.")
+                answer="Ông Nguyễn Văn An (0912 345 678): hồ sơ đã trả.")
     login(world.leader)
     page = text(client.get(f"/staff/petitions/{p.code}"))
-    assert ">Ông Nguyễn Văn An: hồ sơ đã trả.</textarea>" in page
+    assert ">Ông […] ([…]): hồ sơ đã trả.</textarea>" in page
     assert "xin xoá họ tên, địa chỉ, số điện thoại" in page
+    # Published unedited, the private answer is refused: it names the sender.
+    resp = client.post(f"/staff/petitions/{p.code}/actions", data={
+        "action": "publish", "public_text": "Gửi ông nguyễn văn an: hồ sơ đã trả."})
+    assert resp.status_code == 422 and "còn thông tin cá nhân" in text(resp)
+    resp = client.post(f"/staff/petitions/{p.code}/actions", data={
+        "action": "publish", "public_text": "Hồ sơ đã trả, liên hệ 0912.345.678."})
+    assert resp.status_code == 422
+    resp = client.post(f"/staff/petitions/{p.code}/actions", data={
+        "action": "publish", "public_text": "Hồ sơ đã trả cho công dân ngày 3/12."})
+    assert resp.status_code == 303

@@ -268,3 +268,15 @@ def test_the_inbox_next_action_link_opens_that_form(client: FlaskClient, world: 
     # Only an allowed action opens (an officer may not transfer).
     page = text(client.get(f"/staff/petitions/{p.code}?open=transfer"))
     assert "act-transfer" not in page and " open>" not in page
+
+
+def test_a_lower_case_code_redirects_keeping_only_known_arguments(
+        client: FlaskClient, world: Any, login: Any, petition: Any) -> None:
+    p = petition(world.commune)
+    login(world.leader)
+    for query in ("?code=x", "?_method=POST", "?_external=1&_scheme=ftp", "?open=answer"):
+        resp = client.get(f"/staff/petitions/{p.code.lower()}{query}")
+        assert resp.status_code == 301, query
+        location = resp.headers["Location"]
+        assert location.startswith(f"/staff/petitions/{p.code}"), location
+        assert ("open=answer" in location) == (query == "?open=answer")

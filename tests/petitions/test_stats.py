@@ -90,9 +90,24 @@ def test_one_query_for_the_rows(app: Flask, mix: dict[str, str],
         unit = _unit("tinh-a")
         statements.clear()
         stats.figures_for(unit, Period(*PERIODS["october"]))
-    petition_reads = [s for s in statements if "FROM petition" in s]
+    petition_reads = [s for s in statements if "FROM petition " in s or "FROM petition\n" in s]
     assert len(petition_reads) == 1, petition_reads
-    assert len(statements) <= 3, statements  # the unit subtree, the rows, the calendar
+    # The unit subtree, the rows, the due dates moved since the period ended, the calendar.
+    assert len(statements) <= 4, statements
+
+
+def test_a_finished_period_keeps_its_figures_when_the_settings_change(
+        app: Flask, world: Any, mix: dict[str, str]) -> None:
+    """A unit admin giving the province 60 days to reply moves every open petition's
+    date, but November, already reported, still counts its overdue petitions."""
+    from feedback.petitions import clock, rules
+
+    with app.app_context():
+        before = _figures("tinh-a", "november")
+        assert before["open_overdue"] == 2
+        moved = clock.set_profile(_unit("tinh-a"), rules.Profile(2, 5, 60, 10), None)
+        assert moved >= 1
+        assert _figures("tinh-a", "november") == before
 
 
 def test_a_rating_after_the_period_does_not_change_it(app: Flask, world: Any,

@@ -142,15 +142,18 @@ def test_states_the_sender_sees(app, client, world, petition) -> None:
     act(app, p.code, "resume", world.officer)
     act(app, p.code, "answer", world.officer, answer="Hồ sơ đã được trả ngày 3/12.")
     html = look(client, p.code, "5678").get_data(as_text=True)
-    assert "Đã trả lời" in html and "Hồ sơ đã được trả ngày 3/12." in html
+    # The private answer went to the sender; the page shows only what gets published.
+    assert "Đã trả lời" in html and "Hồ sơ đã được trả ngày 3/12." not in html
+    assert "khi đơn vị công khai kết quả" in html
     assert "Ngày trả lời" in html and "Hạn trả lời" not in html
     assert 'name="rating"' in html
     act(app, p.code, "publish", world.leader, public_text="Đơn vị đã trả hồ sơ.")
     html = look(client, p.code, "5678").get_data(as_text=True)
     assert "Đã công khai kết quả" in html and 'href="/u/xa-a1/tra-loi"' in html
+    assert "Đơn vị đã trả hồ sơ." in html and "Hồ sơ đã được trả ngày 3/12." not in html
     act(app, p.code, "archive", world.leader)
     html = look(client, p.code, "5678").get_data(as_text=True)
-    assert "Đã công khai kết quả" in html and "Hồ sơ đã được trả ngày 3/12." in html
+    assert "Đã công khai kết quả" in html and "Đơn vị đã trả hồ sơ." in html
 
 
 def test_a_transfer_says_where_to(app, client, world, petition) -> None:
