@@ -74,7 +74,7 @@ Action = Callable[[Client], int]
 
 
 def page_action(path: str) -> Callable[[Client], Action]:
-    """GET the survey page; 200 is success."""
+    """GET a page (the survey, the petition form); 200 is success."""
 
     def prepare(_client: Client) -> Action:
         def act(client: Client) -> int:
@@ -104,15 +104,56 @@ def submit_body(csrf_token: str) -> bytes:
     return urlencode(form).encode()
 
 
-def submit_action(path: str) -> Callable[[Client], Action]:
+FORM = "application/x-www-form-urlencoded"
+Body = Callable[[str], tuple[bytes, str]]
+"""A form body for a CSRF token: (bytes, content type)."""
+
+
+def survey_body(csrf_token: str) -> tuple[bytes, str]:
+    return submit_body(csrf_token), FORM
+
+
+# What citizens write on the petition form: name, address, phone, content; no email (no
+# mail is queued), no attachment.
+PETITION_TEXTS = [
+    "Hồ sơ đăng ký khai sinh của con tôi đã quá hẹn 5 ngày mà chưa có kết quả, "
+    "đề nghị xã kiểm tra và trả lời.",
+    "Cán bộ yêu cầu bổ sung giấy tờ nhiều lần, mỗi lần một loại khác nhau. Đề nghị "
+    "hướng dẫn đầy đủ một lần.",
+    "Phòng chờ thiếu ghế, người già phải đứng chờ lâu, đề nghị bố trí thêm.",
+]
+FILE_INPUTS = 3  # the form's three file inputs, sent empty as a browser sends them
+
+
+def petition_body(csrf_token: str) -> tuple[bytes, str]:
+    """A petition as a browser posts the form (multipart/form-data, its three file inputs
+    left empty), with a fresh submission id: a new petition each time, never a replay."""
+    fields = {
+        "csrf_token": csrf_token, "submission_id": secrets.token_hex(16),
+        "sender_name": "Nguyễn Văn An", "sender_address": "Thôn 3, xã Hoằng Ngọc",
+        "sender_phone": f"09{random.randrange(10**8):08d}", "sender_email": "",
+        "content": random.choice(PETITION_TEXTS), "category": random.choice(["", "1", "6"]),
+        "procedure": "", "dossier_code": "", "website": "",
+    }
+    boundary = "----bench" + secrets.token_hex(8)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+             f"{value}\r\n" for name, value in fields.items()]
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
+              f'filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n'
+              for _ in range(FILE_INPUTS)]
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def submit_action(path: str, body: Body = survey_body) -> Callable[[Client], Action]:
     """POST the form; a 303 redirect (not followed) is success, as a browser would see."""
 
     def prepare(client: Client) -> Action:
         token = fetch_csrf(client, path)
 
         def act(c: Client) -> int:
-            return c.request("POST", path, submit_body(token),
-                             "application/x-www-form-urlencoded")[0]
+            data, content_type = body(token)
+            return c.request("POST", path, data, content_type)[0]
 
         return act
 

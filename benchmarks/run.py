@@ -1,4 +1,5 @@
-"""`make bench`: our survey page and submission against minimal Flask twins, under gunicorn.
+"""`make bench`: our survey page and submission, and the petition form and its submission,
+against minimal Flask twins, under gunicorn.
 
 Why twins: absolute numbers on this machine drift from run to run, but the ratio of our
 app to the least Flask can do on the same machine, measured in interleaved rounds, is
@@ -39,7 +40,14 @@ PAGE_RATIO_TARGET = 0.5
 SUBMIT_RATIO_TARGET = 0.6
 P99_TARGET_MS = 100.0
 MAX_ERROR_RATE = 0.01
-PHASES = ("ours-page", "twin-page", "ours-submit", "twin-submit")
+# (kind, what it measures, ratio target): each kind is run as "ours-<kind>", "twin-<kind>".
+KINDS = (
+    ("page", "survey page GET /q/<token>", PAGE_RATIO_TARGET),
+    ("submit", "survey POST /q/<token>", SUBMIT_RATIO_TARGET),
+    ("pakn-page", "petition form GET /q/<token>/pakn", PAGE_RATIO_TARGET),
+    ("pakn-post", "petition POST /q/<token>/pakn", SUBMIT_RATIO_TARGET),
+)
+PHASES = tuple(f"{side}-{kind}" for kind, _, _ in KINDS for side in ("ours", "twin"))
 
 EXIT_SETUP = 2
 EXIT_ERRORS = 3
@@ -138,6 +146,8 @@ def setup_ours(tmp: Path, port: int) -> tuple[dict[str, str], str]:
         FEEDBACK_BASE_URL=f"http://{load.HOST}:{port}",
         FEEDBACK_RATELIMIT_SUBMIT_PER_CLIENT="1000000 per minute",
         FEEDBACK_RATELIMIT_SUBMIT_PER_COUNTER="1000000 per minute",
+        FEEDBACK_RATELIMIT_PETITION_PER_CLIENT="1000000 per minute",
+        FEEDBACK_ATTACHMENT_DIR=str(tmp / "attachments"),
     )
     env.pop("FEEDBACK_REDIS_URL", None)  # in-memory limiter, as on a single small host
     feedback = str(BIN / "feedback")
@@ -159,32 +169,33 @@ def setup_twin_submit(tmp: Path) -> dict[str, str]:
     return env
 
 
-def preflight(pages: dict[str, Server], submits: dict[str, Server], path: str) -> None:
+def preflight(pages: dict[str, Server], submits: dict[str, Server], path: str,
+              body: load.Body = load.survey_body) -> None:
     """One page and one submission per server before timing, so a broken setup fails
     loudly with the server's answer instead of as a wall of errors."""
     for server in pages.values():
-        status, body = load.Client(server.port).request("GET", path)
+        status, page = load.Client(server.port).request("GET", path)
         if status != 200:
-            raise SetupError(f"{server.name}: GET {path} gave {status}: {body[:300]!r}")
+            raise SetupError(f"{server.name}: GET {path} gave {status}: {page[:300]!r}")
     for server in submits.values():
         client = load.Client(server.port)
         token = load.fetch_csrf(client, path)
-        status, body = client.request("POST", path, load.submit_body(token),
-                                      "application/x-www-form-urlencoded")
+        data, content_type = body(token)
+        status, page = client.request("POST", path, data, content_type)
         if status != 303:
             raise SetupError(f"{server.name}: POST {path} gave {status}, not 303: "
-                             f"{body[:300]!r}\n{server.log_tail()}")
+                             f"{page[:300]!r}\n{server.log_tail()}")
 
 
 # --- reporting -------------------------------------------------------------------------
 
 def fmt_row(r: load.PhaseResult) -> str:
     errs = f"{r.errors}" + (f" {dict(r.error_kinds)}" if r.errors else "")
-    return (f"  {r.name:<12} {r.rps:>9.1f} {r.percentile(50):>8.1f} {r.percentile(99):>8.1f}"
+    return (f"  {r.name:<14} {r.rps:>9.1f} {r.percentile(50):>8.1f} {r.percentile(99):>8.1f}"
             f" {r.ok:>7} {r.client_cpu * 100:>6.0f}%  {errs}")
 
 
-HEADER = (f"  {'phase':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'n':>7} "
+HEADER = (f"  {'phase':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'n':>7} "
           f"{'client':>7}  errors")
 
 
@@ -208,39 +219,39 @@ def summarise(rounds: list[dict[str, load.PhaseResult]], args: argparse.Namespac
         twin = med(f"twin-{kind}", "rps")
         return paired, (med(f"ours-{kind}", "rps") / twin if twin else 0.0)
 
-    page_ratio, page_rom = ratio("page")
-    sub_ratio, sub_rom = ratio("submit")
-    p99_page, p99_sub = med("ours-page", "p99"), med("ours-submit", "p99")
     lines = [
         "",
         "=" * 78,
         f"SUMMARY  median of {len(rounds)} rounds · {args.clients} clients · gunicorn "
         f"{workers} sync workers · {args.seconds:g} s/phase",
         "=" * 78,
-        f"  {'':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}",
+        f"  {'':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}",
     ]
     for name in PHASES:
-        lines.append(f"  {name:<12} {med(name, 'rps'):>9.1f} {med(name, 'p50'):>8.1f} "
+        lines.append(f"  {name:<14} {med(name, 'rps'):>9.1f} {med(name, 'p50'):>8.1f} "
                      f"{med(name, 'p99'):>8.1f}")
-    lines += [
-        "",
-        f"  page ratio ours/twin        {page_ratio:5.2f}  (ratio of medians {page_rom:4.2f})"
-        f"  target >= {PAGE_RATIO_TARGET}  {verdict(page_ratio >= PAGE_RATIO_TARGET)}",
-        f"  submission ratio ours/twin  {sub_ratio:5.2f}  (ratio of medians {sub_rom:4.2f})"
-        f"  target >= {SUBMIT_RATIO_TARGET}  {verdict(sub_ratio >= SUBMIT_RATIO_TARGET)}",
-        f"  ours page p99               {p99_page:5.1f} ms  target < {P99_TARGET_MS:g} ms"
-        f"  {verdict(p99_page < P99_TARGET_MS)}",
-        f"  ours submission p99         {p99_sub:5.1f} ms  target < {P99_TARGET_MS:g} ms"
-        f"  {verdict(p99_sub < P99_TARGET_MS)}",
-        "=" * 78,
-    ]
+    lines.append("")
+    ratios: dict[str, float] = {}
+    p99s: dict[str, float] = {}
+    for kind, label, target in KINDS:
+        paired, rom = ratio(kind)
+        ratios[kind] = paired
+        lines.append(f"  {label + ' ours/twin':<44} {paired:5.2f}  (of medians {rom:4.2f})"
+                     f"  >= {target}  {verdict(paired >= target)}")
+    for kind, label, _ in KINDS:
+        p99s[kind] = med(f"ours-{kind}", "p99")
+        lines.append(f"  {label + ' p99':<44} {p99s[kind]:5.1f} ms  < {P99_TARGET_MS:g} ms"
+                     f"  {verdict(p99s[kind] < P99_TARGET_MS)}")
+    lines.append("=" * 78)
     data: dict[str, object] = {
         "clients": args.clients, "workers": workers, "seconds": args.seconds,
         "rounds": [{n: {"rps": r[n].rps, "p50_ms": r[n].percentile(50),
                         "p99_ms": r[n].percentile(99), "ok": r[n].ok, "errors": r[n].errors}
                     for n in PHASES} for r in rounds],
-        "page_ratio": page_ratio, "submit_ratio": sub_ratio,
-        "ours_page_p99_ms": p99_page, "ours_submit_p99_ms": p99_sub,
+        "page_ratio": ratios["page"], "submit_ratio": ratios["submit"],
+        "pakn_page_ratio": ratios["pakn-page"], "pakn_post_ratio": ratios["pakn-post"],
+        "ours_page_p99_ms": p99s["page"], "ours_submit_p99_ms": p99s["submit"],
+        "ours_pakn_page_p99_ms": p99s["pakn-page"], "ours_pakn_post_p99_ms": p99s["pakn-post"],
     }
     return lines, data
 
@@ -284,13 +295,21 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(twin_submit)
             for server in servers:
                 wait_ready(server)
+            pakn = f"{path}/pakn"
             preflight({"ours": ours, "twin": twin_page}, {"ours": ours, "twin": twin_submit},
                       path)
+            preflight({"ours": ours, "twin": twin_page}, {"ours": ours, "twin": twin_submit},
+                      pakn, load.petition_body)
             targets = {
                 "ours-page": (ours, load.page_action(path), 200),
                 "twin-page": (twin_page, load.page_action(path), 200),
                 "ours-submit": (ours, load.submit_action(path), 303),
                 "twin-submit": (twin_submit, load.submit_action(path), 303),
+                "ours-pakn-page": (ours, load.page_action(pakn), 200),
+                "twin-pakn-page": (twin_page, load.page_action(pakn), 200),
+                "ours-pakn-post": (ours, load.submit_action(pakn, load.petition_body), 303),
+                "twin-pakn-post": (twin_submit, load.submit_action(pakn, load.petition_body),
+                                   303),
             }
             est = args.rounds * len(PHASES) * (args.seconds + args.warmup)
             print(f"{args.rounds} rounds x {len(PHASES)} phases, {args.clients} clients, "

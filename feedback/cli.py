@@ -66,7 +66,8 @@ def register(app: Flask) -> None:
 def register_demo(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
-        """Load the demo communes, staff and twelve months of responses (idempotent)."""
+        """Load the demo communes, staff, twelve months of responses and three months of
+        petitions (idempotent)."""
         from feedback import demo as demo_data
 
         if app.config["ENV"] == "production":
@@ -74,7 +75,8 @@ def register_demo(app: Flask) -> None:
                 "refusing to load demo data (published passwords) with FEEDBACK_ENV=production")
         result = demo_data.load()
         if result.created:
-            click.echo(f"Demo data loaded: {result.responses} responses.")
+            click.echo(f"Demo data loaded: {result.responses} responses, "
+                       f"{result.petitions} petitions.")
         else:
             click.echo("Demo data already present; nothing added.")
         click.echo(f"Demo staff logins (password: {demo_data.DEMO_PASSWORD}):")

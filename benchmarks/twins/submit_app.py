@@ -1,7 +1,10 @@
-"""Twin of our submission path: a FlaskForm with CSRF, then one INSERT into SQLite.
+"""Twin of our submission paths: a FlaskForm with CSRF, then one INSERT into SQLite.
 
-SQLite runs as ours does (WAL, synchronous=NORMAL, busy_timeout), so the ratio of our
-POST /q/<token> to this one shows what our own work per submission costs, not SQLite's.
+POST /q/<token> stands for the survey answer, POST /q/<token>/pakn for a petition sent
+from the poster's form (multipart, no attachment): the same fields, checked by WTForms
+validators, one row with a random tracking code. SQLite runs as ours does (WAL,
+synchronous=NORMAL, busy_timeout), so the ratio of our POSTs to these shows what our own
+work per submission costs, not SQLite's.
 Configured by TWIN_DATABASE_URL and TWIN_SECRET_KEY; `python submit_app.py` creates the
 table once before gunicorn starts, so workers never race to create it.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,11 +21,11 @@ from typing import Any
 from flask import Flask, redirect, render_template
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import FlaskForm
-from sqlalchemy import String, event
+from sqlalchemy import String, Text, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, StringField
-from wtforms.validators import AnyOf, Optional, Regexp
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 HERE = Path(__file__).resolve().parent
 ITEMS = ["TC2", "TT1", "TT4", "CC1", "CC3", "KQ1", "PA1"]
@@ -45,6 +49,32 @@ class Submission(db.Model):  # type: ignore[name-defined,misc]
 
 class SubmitForm(FlaskForm):
     submission_id = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
+    website = StringField()  # honeypot, as ours
+
+
+class Petition(db.Model):  # type: ignore[name-defined,misc]
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    submission_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sender_name: Mapped[str] = mapped_column(String(200))
+    sender_address: Mapped[str] = mapped_column(String(300))
+    sender_phone: Mapped[str] = mapped_column(String(20))
+    sender_email: Mapped[str] = mapped_column(String(254))
+    category: Mapped[str] = mapped_column(String(2))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class PetitionForm(FlaskForm):
+    submission_id = HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$")])
+    sender_name = StringField(validators=[Optional(), Length(max=200)])
+    sender_address = StringField(validators=[Optional(), Length(max=300)])
+    sender_phone = StringField(validators=[Optional(), Regexp(r"^\+?[0-9 .()-]{8,20}$")])
+    sender_email = StringField(validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")])
+    content = TextAreaField(validators=[DataRequired(), Length(max=5000)])
+    category = StringField(validators=[Optional(), AnyOf([str(n) for n in range(1, 9)])])
+    procedure = StringField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
+    dossier_code = StringField(validators=[Optional(), Length(max=40)])
     website = StringField()  # honeypot, as ours
 
 
@@ -78,6 +108,24 @@ def create_app() -> Flask:
         status = 422 if form.is_submitted() else 200
         html = render_template("submit.html", form=form, token=token, items=ITEMS,
                                scale=SCALE, submission_id=os.urandom(16).hex())
+        return html, status
+
+    @app.route("/q/<token>/pakn", methods=["GET", "POST"])
+    def petition(token: str) -> Response | tuple[str, int]:
+        form = PetitionForm()
+        if form.validate_on_submit():
+            db.session.add(Petition(
+                code=secrets.token_hex(4).upper(), submission_id=form.submission_id.data,
+                sender_name=form.sender_name.data, sender_address=form.sender_address.data,
+                sender_phone=form.sender_phone.data, sender_email=form.sender_email.data,
+                category=form.category.data, content=form.content.data,
+                created_at=datetime.now(UTC),
+            ))
+            db.session.commit()
+            return redirect("/pakn/xong", code=303)
+        status = 422 if form.is_submitted() else 200
+        html = render_template("pakn_submit.html", form=form, token=token,
+                               submission_id=os.urandom(16).hex())
         return html, status
 
     return app

@@ -36,7 +36,6 @@ from feedback.errors import render_error
 from feedback.extensions import csrf, limiter
 from feedback.msgid import N_
 from feedback.petitions import attachments, intake, public, rules
-from feedback.text_rules import has_control
 
 bp = Blueprint("pakn", __name__)
 
@@ -160,10 +159,6 @@ def _submit(place: public.Place, action: str) -> tuple[str, int] | Response:
     cfg = current_app.config
     sent = intake.parse(values, content_limit=cfg["PETITION_MAX_CHARS"])
     errors = {name: intake.message(sent, name, _) for name in sent.errors}
-    for name in ("sender_phone", "sender_email"):
-        # clean_email lets a NUL through; a database must never see one.
-        if has_control(values.get(name, "")):
-            errors[name] = _(intake.MSG_PHONE if name == "sender_phone" else intake.MSG_EMAIL)
     procedure_id = _procedure_id(values.get("procedure", ""), place.unit_id, errors)
     incoming = _incoming()
     checked: list[attachments.Checked] = []
