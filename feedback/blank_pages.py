@@ -1,4 +1,5 @@
-"""The blank public form, rendered once per worker and link, filled per visitor.
+"""The blank public form, rendered once per worker and link, filled per visitor; and the
+CSRF check such a form makes itself when posted back.
 
 A blank survey or petition form differs between two visitors only in its CSRF token and
 submission id, so each worker renders it once per link and language and fills those two
@@ -12,7 +13,8 @@ from collections.abc import Callable, Hashable
 from time import monotonic
 
 from flask import current_app
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
 
 from feedback import i18n, links
 
@@ -41,3 +43,16 @@ def render(key: Hashable, draw: Callable[[str, str], str]) -> str:
                      f'name="csrf_token" value="{generate_csrf()}"', 1)
             .replace(f'name="submission_id" value="{SUBMISSION_MARK}"',
                      f'name="submission_id" value="{links.new_submission_id()}"', 1))
+
+
+def csrf_ok(token: str) -> bool:
+    """Flask-WTF's check of the token a public form carried. The survey and the petition
+    form check it in the view (they are exempt from the global check) so that an expired
+    token re-renders the form with what the citizen typed, instead of an error page."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True

@@ -73,6 +73,15 @@ def read_counter_token(secret: str, text: str, *, min_key_version: int = 1) -> C
     return CounterToken(key_version, counter_id, generation, questionnaire_id)
 
 
+_DOSSIER_CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 .\-_/]{0,39}\Z")
+
+
+def is_dossier_code(text: str) -> bool:
+    """What a receipt (phiếu hẹn) code may look like, as the survey and the petition form
+    accept it: letters, digits, spaces, dots, dashes and slashes, at most 40."""
+    return bool(_DOSSIER_CODE.match(text))
+
+
 def normalise_dossier_code(code: str) -> str:
     """Receipt codes are typed by hand: ignore case, spaces and dashes."""
     return re.sub(r"[\s\-_.]", "", code).upper()

@@ -8,6 +8,7 @@ the change, so no open petition keeps a deadline computed from the old settings.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -43,9 +44,17 @@ def today() -> date:
 
 
 def calendar() -> Calendar:
-    """The working-day calendar with the admin table applied, read fresh per use."""
+    """The working-day calendar with the admin table applied: the table is read on every
+    use (a change applies at once), the calendar built from it is shared per process."""
     rows = db.session.execute(select(CalendarDay.day, CalendarDay.working))
-    return Calendar({day: working for day, working in rows})
+    return _calendar_for(frozenset((day, working) for day, working in rows))
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_for(overrides: frozenset[tuple[date, bool]]) -> Calendar:
+    """A Calendar works out each year's days off once; building one per request would
+    redo that (365 days a year) every time."""
+    return Calendar(dict(overrides))
 
 
 def default_profile() -> rules.Profile:
@@ -61,14 +70,16 @@ def _as_profile(row: SlaProfile) -> rules.Profile:
 
 def profiles(unit_ids: Iterable[int]) -> dict[int, rules.Profile]:
     """Each unit's profile: its own, else its nearest ancestor's, else the defaults.
-    Two queries whatever the number of units (the unit table's parents, the profiles)."""
+    One query when no unit has its own profile, two otherwise (the profiles, the parents)."""
     wanted = set(unit_ids)
     if not wanted:
         return {}
-    parents: dict[int, int | None] = {uid: parent for uid, parent in db.session.execute(
-        select(Unit.id, Unit.parent_id))}
     own = {row.unit_id: _as_profile(row) for row in db.session.scalars(select(SlaProfile))}
     fallback = default_profile()
+    if not own:  # the usual case: nobody set a profile, the defaults apply everywhere
+        return dict.fromkeys(wanted, fallback)
+    parents: dict[int, int | None] = {uid: parent for uid, parent in db.session.execute(
+        select(Unit.id, Unit.parent_id))}
     found: dict[int, rules.Profile] = {}
     for unit_id in wanted:
         current: int | None = unit_id

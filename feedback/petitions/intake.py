@@ -9,10 +9,10 @@ kept as an anonymous góp ý (`rules.kind_of`), and the form says so beforehand.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from feedback.links import is_dossier_code
 from feedback.msgid import N_
 from feedback.petitions import rules
 from feedback.text_rules import TextRefused, clean_line, clean_text
@@ -20,7 +20,6 @@ from feedback.text_rules import TextRefused, clean_line, clean_text
 NAME_MAX = 200
 ADDRESS_MAX = 300
 DOSSIER_MAX = 40
-_DOSSIER = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 .\-_/]{0,39}\Z")
 
 MSG_CONTENT_REQUIRED = N_("Xin nhập nội dung phản ánh, kiến nghị.")
 MSG_CONTENT_TOO_LONG = N_("Nội dung dài quá %(limit)s ký tự, xin rút gọn.")
@@ -97,7 +96,7 @@ def parse(form: Mapping[str, str], *, content_limit: int) -> Sent:
             out.errors["category"] = MSG_CATEGORY
     dossier = form.get("dossier_code", "").strip()
     if dossier:
-        if _DOSSIER.match(dossier):
+        if is_dossier_code(dossier):
             out.dossier_code = dossier
         else:
             out.errors["dossier_code"] = MSG_DOSSIER

@@ -25,10 +25,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from wtforms import ValidationError
 
 from feedback import blank_pages, counter_links, links
 from feedback.admin import procedures
@@ -57,17 +56,6 @@ MSG_NOT_FOUND = N_("Không tìm thấy phản ánh, kiến nghị với mã tra 
                    "(hoặc thư điện tử) này. Xin kiểm tra lại.")
 MSG_PROOF_EXPIRED = N_("Phiên tra cứu đã hết hạn. Xin nhập lại mã tra cứu để đánh giá.")
 MSG_RATING_REQUIRED = N_("Xin chọn một mức đánh giá.")
-
-
-def _csrf_ok(token: str) -> bool:
-    """Flask-WTF's check on the token the form carried, so a failure can keep the text."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return True
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        return False
-    return True
 
 
 def _upload_limit() -> int:
@@ -167,7 +155,7 @@ def _submit(place: public.Place, action: str) -> tuple[str, int] | Response:
     except attachments.Refused as refused:
         errors[UPLOAD_FIELD] = refused.text(_)
     status = 422
-    if not _csrf_ok(values.get("csrf_token", "")):
+    if not blank_pages.csrf_ok(values.get("csrf_token", "")):
         errors["_form"] = _(MSG_EXPIRED)
         status = 400
     if errors:
@@ -263,7 +251,7 @@ def track() -> tuple[str, int]:
     """A POST, so tracking codes never land in an address bar, a history or a log."""
     code = " ".join(request.form.get("code", "").split())[:20]
     secret = request.form.get("secret", "")[:254]
-    if not _csrf_ok(request.form.get("csrf_token", "")):
+    if not blank_pages.csrf_ok(request.form.get("csrf_token", "")):
         return _render_track(code=code, error=_(MSG_TRACK_EXPIRED), status=400)
     if not code:
         return _render_track(code=code, error=_(MSG_CODE_REQUIRED), status=422)
@@ -289,7 +277,7 @@ def rate() -> tuple[str, int]:
     if petition is None:
         return _render_track(error=_(MSG_PROOF_EXPIRED), status=400)
     raw = request.form.get("rating", "")
-    if not _csrf_ok(request.form.get("csrf_token", "")):
+    if not blank_pages.csrf_ok(request.form.get("csrf_token", "")):
         return _render_track(result=public.tracked(petition), proof=proof,
                              error=_(MSG_TRACK_EXPIRED), status=400)
     if not (raw.isascii() and raw.isdigit() and len(raw) == 1 and int(raw) in public.RATINGS):

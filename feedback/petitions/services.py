@@ -167,7 +167,7 @@ def file(new: NewPetition) -> tuple[Petition, bool]:
         petition = build(new)
         db.session.flush()
         queued = _acknowledge(petition)
-        db.session.commit()
+        _commit_keeping(petition)
     except IntegrityError:
         db.session.rollback()
         earlier = (db.session.scalar(select(Petition).where(
@@ -178,6 +178,18 @@ def file(new: NewPetition) -> tuple[Petition, bool]:
     if queued:
         mail.deliver_pending()
     return petition, True
+
+
+def _commit_keeping(petition: Petition) -> None:
+    """Commit without expiring what was just written: the caller shows the new code and
+    due date at once, and reading them back would cost a query on the public form's hot
+    path (nothing else can have changed a row this transaction created)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 # --- Mail to the sender -------------------------------------------------------------------

@@ -6,12 +6,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from feedback.links import is_dossier_code
 from feedback.msgid import N_
 from feedback.survey.catalogue import AGE_BANDS, RESPONDENT_TYPES, Questionnaire
 
 FIELD_PREFIX = "q_"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufeff]")
-_DOSSIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-_/]{0,39}$")
 
 MSG_REQUIRED_ONE = N_("Xin ông/bà chọn ít nhất một câu trả lời trước khi gửi.")
 MSG_BAD_VALUE = N_("Lựa chọn không hợp lệ, xin chọn lại.")
@@ -89,7 +89,7 @@ def parse(form: Mapping[str, str], q: Questionnaire, *, comment_limit: int = 200
     out.comment = comment
     dossier = form.get("dossier", "").strip()
     if dossier:
-        if _DOSSIER.match(dossier):
+        if is_dossier_code(dossier):
             out.dossier = dossier
         else:
             out.errors["dossier"] = MSG_DOSSIER
