@@ -237,3 +237,25 @@ def test_publish_starts_from_the_answer_without_the_senders_data(
     resp = client.post(f"/staff/petitions/{p.code}/actions", data={
         "action": "publish", "public_text": "Hồ sơ đã trả cho công dân ngày 3/12."})
     assert resp.status_code == 303
+
+
+def test_an_overdue_answer_asks_why_and_extension_is_gone(
+        app: Flask, client: FlaskClient, world: Any, login: Any, petition: Any) -> None:
+    from datetime import date
+
+    p = petition(world.commune)
+    set_columns(app, p.code, status="in_progress", category=1, assignee_id=world.officer.id,
+                reply_due=date(2026, 1, 5))
+    login(world.leader)
+    page = text(client.get(f"/staff/petitions/{p.code}"))
+    assert 'name="reason"' in page[page.index('id="act-answer"'):]
+    assert 'id="act-extend"' not in page  # an extension comes before the reply date
+    resp = client.post(f"/staff/petitions/{p.code}/actions",
+                       data={"action": "extend", "reason": "Phức tạp"})
+    assert resp.status_code == 409 and "không gia hạn được nữa" in text(resp)
+    resp = client.post(f"/staff/petitions/{p.code}/actions",
+                       data={"action": "answer", "answer": "Đã trả hồ sơ."})
+    assert resp.status_code == 422 and "lý do trễ hạn" in text(resp)
+    resp = client.post(f"/staff/petitions/{p.code}/actions", data={
+        "action": "answer", "answer": "Đã trả hồ sơ.", "reason": "Chờ ý kiến cấp huyện"})
+    assert resp.status_code == 303
