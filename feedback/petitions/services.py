@@ -45,6 +45,7 @@ RECEIVE = "receive"  # the first event of every petition (not a workflow action)
 RATE = "rate"  # the sender's rating (not a workflow action)
 
 STAFF_ROLES = ("admin", "leader", "officer")
+CODE_ATTEMPTS = 3
 
 
 TEXT_LIMIT = 10000
@@ -111,16 +112,17 @@ def _new_code() -> str:
 
 
 def build(new: NewPetition, *, now: datetime | None = None, cal: Calendar | None = None,
-          profile: rules.Profile | None = None) -> Petition:
+          profile: rules.Profile | None = None, code: str | None = None) -> Petition:
     """A new petition with its receipt event and due dates, added to the session (not
     committed: `file` commits one, the register import a whole file). A caller building
-    many passes the calendar and the unit's profile, read once."""
+    many passes the calendar and the unit's profile, read once. Without `code`, a fresh
+    one checked against the table (a whole file must not fail on one collision)."""
     if new.channel not in rules.CHANNELS:
         raise ValueError(f"unknown channel {new.channel!r}")
     now = now or clock.now()
     received_at = new.received_at or now
     petition = Petition(
-        code=_new_code(), submission_id=new.submission_id, unit_id=new.unit_id,
+        code=code or _new_code(), submission_id=new.submission_id, unit_id=new.unit_id,
         counter_id=new.counter_id, procedure_id=new.procedure_id, channel=new.channel,
         kind=rules.kind_of(new.sender_name, new.sender_address, new.sender_phone,
                            new.sender_email),
@@ -163,21 +165,28 @@ def file(new: NewPetition) -> tuple[Petition, bool]:
     double tap or a retry files one petition and shows the same tracking code."""
     if new.submission_id is not None and not links.is_submission_id(new.submission_id):
         raise ValueError("submission id")
-    try:
-        petition = build(new)
-        db.session.flush()
-        queued = _acknowledge(petition)
-        _commit_keeping(petition)
-    except IntegrityError:
-        db.session.rollback()
-        earlier = (db.session.scalar(select(Petition).where(
-            Petition.submission_id == new.submission_id)) if new.submission_id else None)
-        if earlier is None:
-            raise
-        return earlier, False
-    if queued:
-        mail.deliver_pending()
-    return petition, True
+    for attempt in range(CODE_ATTEMPTS):
+        try:
+            # The unique constraints decide, not a look-up first (the public form's hot
+            # path): a repeated submission id is a double tap; otherwise the random code
+            # was taken (about one in 887 million), so try another.
+            petition = build(new, code=links.new_short_code())
+            db.session.flush()
+            queued = _acknowledge(petition)
+            _commit_keeping(petition)
+        except IntegrityError:
+            db.session.rollback()
+            earlier = (db.session.scalar(select(Petition).where(
+                Petition.submission_id == new.submission_id)) if new.submission_id else None)
+            if earlier is not None:
+                return earlier, False
+            if attempt == CODE_ATTEMPTS - 1:
+                raise
+            continue
+        if queued:
+            mail.deliver_pending()
+        return petition, True
+    raise AssertionError("unreachable")
 
 
 def _commit_keeping(petition: Petition) -> None:

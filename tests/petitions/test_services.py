@@ -204,3 +204,16 @@ def test_the_public_text_may_not_name_the_sender(app: Flask, world: Any,
                      "Thôn 3, xã Hoằng Ngọc"):
             assert services.personal_data_in(row, text), text
         assert not services.personal_data_in(row, "Hồ sơ đã trả ngày 03/12/2026.")
+
+
+def test_a_taken_tracking_code_is_drawn_again(app: Flask, world: Any, petition: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    first = petition(world.commune)
+    fresh = iter([first.code, "ABCDEFG"])
+    monkeypatch.setattr(services.links, "new_short_code", lambda: next(fresh))
+    with app.app_context():
+        second, created = services.file(services.NewPetition(
+            unit_id=world.commune.id, channel="web", content="Lần hai",
+            submission_id=new_submission_id()))
+        assert created and second.code == "ABCDEFG"
+        assert db.session.scalar(select(func.count(Petition.id))) == 2
