@@ -258,7 +258,7 @@ def assignable(petition: Petition) -> list[User]:
         .order_by(User.name, User.email)))
 
 
-def _assignee(petition: Petition, raw: object) -> int | None:
+def _assignee(petition: Petition, raw: object) -> int:
     text = str(raw).strip()
     if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) not in {
             u.id for u in assignable(petition)}:

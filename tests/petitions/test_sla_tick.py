@@ -69,7 +69,7 @@ def test_tick_mails_digest_escalations_and_reminders_once(
         assert digest.key == f"sla:digest:{world.officer.id}:{today.isoformat()}"
         assert services.show_code(handled) in digest.body
         assert digest.subject.startswith("Phản ánh, kiến nghị cần trả lời: 1 quá hạn, 0 sắp")
-    assert services.show_code(unclassified) not in digest.body
+        assert services.show_code(unclassified) not in digest.body
 
     leader = _to(mails, "leader@x.vn")
     assert (f"Quá hạn trả lời phản ánh, kiến nghị {services.show_code(handled)} — "
@@ -90,6 +90,22 @@ def test_tick_mails_digest_escalations_and_reminders_once(
     assert again.exit_code == 0
     assert "0 thư nhắc việc, 0 thư báo quá hạn, 0 thư nhắc phân loại" in again.output
     assert len(_mails(app)) == len(mails)
+
+
+def test_a_working_day_digest_lists_the_assignees_work_only(
+        app: Flask, world: Any, petition: Any) -> None:
+    """The command above runs on the real clock, so on a weekend it sends no digest; this
+    pins a working day (Tuesday 17 March 2026, the day after the reply date)."""
+    handled = _assigned(app, world, petition)
+    unclassified = petition(world.commune, received_at=MONDAY)
+    with app.app_context():
+        result = sla.tick(now=datetime(2026, 3, 17, 2, 0, tzinfo=UTC))
+    assert result.digests == 1
+    [digest] = _to(_mails(app), "officer@x.vn")
+    assert digest.key == f"sla:digest:{world.officer.id}:2026-03-17"
+    assert digest.subject.startswith("Phản ánh, kiến nghị cần trả lời: 1 quá hạn, 0 sắp")
+    assert services.show_code(handled) in digest.body
+    assert services.show_code(unclassified) not in digest.body
 
 
 def _today(app: Flask) -> tuple[date, bool]:
