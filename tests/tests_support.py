@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
+from pathlib import Path
 from typing import Any
 
 PASSWORD = "correct horse battery"
+
+#: Where the browser tests leave their screenshots and measurements for people to look at,
+#: never the repository: FEEDBACK_E2E_SHOTS, or the system's temporary directory.
+SHOTS = Path(os.environ.get("FEEDBACK_E2E_SHOTS") or tempfile.gettempdir())
 
 
 class Inbox:

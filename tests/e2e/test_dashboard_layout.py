@@ -6,13 +6,12 @@ browser itself, whose regular-expression rules (the `v` flag) differ from Python
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser
-from tests_support import sign_in
+from tests_support import SHOTS, sign_in
 
 from feedback.extensions import db
 from feedback.links import new_submission_id
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp")  # noqa: S108 -- screenshots for people to look at, never committed
 WIDTHS = (390, 1366, 1920)
 
 

@@ -7,15 +7,13 @@ read back. A citizen's 390-px phone with JavaScript off scans it and answers; th
 sees the answer; the admin disables the officer, whose next request goes to the login
 page. The poster's typed short code opens the same survey from the landing page.
 
-Screenshots of every set-up page at 390 and 1366 px go to a temporary directory (for
-people to look at; set FEEDBACK_E2E_SHOTS to keep them somewhere), never the repository.
+Screenshots of every set-up page at 390 and 1366 px go to office-setup/ in
+tests_support.SHOTS (for people to look at), never the repository.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,7 @@ import pytest
 import zxingcpp
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, BrowserContext, Page
-from tests_support import sign_in
+from tests_support import SHOTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +39,7 @@ THANKS = "Cảm ơn ông/bà đã đánh giá!"
 
 @pytest.fixture(scope="module")
 def shots() -> Path:
-    where = os.environ.get("FEEDBACK_E2E_SHOTS") or tempfile.mkdtemp(prefix="office-setup-")
-    path = Path(where)
+    path = SHOTS / "office-setup"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -6,7 +6,7 @@ and the expected reply date. At their desks, the commune's leader accepts it and
 it to the officer, the officer answers, the leader publishes a redacted text. The citizen
 then finds the answer on /tra-cuu with the code and the last 4 digits of the phone, and
 the redacted text on the commune's page of published answers.
-Screenshots go to /tmp/shots/e2e-pakn-*.png (never committed).
+Screenshots go to e2e-pakn-*.png in tests_support.SHOTS (never committed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
@@ -23,7 +22,7 @@ import zxingcpp
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from sqlalchemy import select
-from tests_support import sign_in
+from tests_support import SHOTS, sign_in
 
 from feedback.extensions import db
 from feedback.links import normalise_short_code
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/shots")  # noqa: S108 -- a fixed, documented place for people to look at
 MAX_PAGE_BYTES = 40 * 1024
 
 NAME = "Trần Thị Bích Ngọc"

@@ -2,14 +2,13 @@
 
 A citizen's phone scans the QR code on the PDF poster, answers every question with
 JavaScript off, and the leader of the commune then sees that one answer counted.
-Screenshots go to /tmp only (never committed); measurements to /tmp/e2e-metrics.json.
+Screenshots and the measurements (e2e-metrics.json) go to tests_support.SHOTS.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -18,6 +17,7 @@ import pytest
 import zxingcpp
 from flask import Flask
 from playwright.sync_api import BrowserContext, Page, Request, Response
+from tests_support import SHOTS
 
 from feedback.extensions import db
 from feedback.models import Counter
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp")  # noqa: S108 -- fixed, documented paths for people to look at
 METRICS = SHOTS / "e2e-metrics.json"
 MAX_PAGE_BYTES = 40 * 1024
 MAX_REQUESTS = 3  # the HTML, its stylesheet and the favicon

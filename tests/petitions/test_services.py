@@ -59,10 +59,11 @@ def test_the_same_submission_files_one_petition(app: Flask, world: Any) -> None:
         assert db.session.scalar(select(func.count(Petition.id))) == 1
 
 
-def _act(app: Flask, code: str, action: str, who: User, **fields: Any) -> Petition:
+def _act(app: Flask, code: str, action: str, who: User, now: datetime | None = None,
+         **fields: Any) -> Petition:
     with app.app_context():
         p = _load(code)
-        services.act(p, action, db.session.get(User, who.id), fields)
+        services.act(p, action, db.session.get(User, who.id), fields, now=now)
         db.session.refresh(p)
         db.session.expunge(p)
         return p
@@ -126,12 +127,15 @@ def test_an_extension_moves_the_date_once_and_tells_the_sender(
         app: Flask, world: Any, petition: Any, smtp: Any) -> None:
     p = petition(world.commune, sender_email="an@example.vn",
                  received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
-    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
-    p = _act(app, p.code, "extend", world.leader, reason="Cần xác minh tại thực địa")
+    before_due = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)  # an extension precedes the date
+    _act(app, p.code, "accept", world.leader, now=before_due, category="1",
+         assignee=str(world.officer.id))
+    p = _act(app, p.code, "extend", world.leader, now=before_due,
+             reason="Cần xác minh tại thực địa")
     assert p.extended and p.reply_due == date(2026, 12, 30)  # 10 + 10 working days
     with app.app_context(), pytest.raises(WorkflowError) as again:
         services.act(_load(p.code), "extend", db.session.get(User, world.leader.id),
-                     {"reason": "Lần nữa"})
+                     {"reason": "Lần nữa"}, now=before_due)
     assert again.value.code == "already_extended"
     assert [m for m in smtp.messages if "30/12/2026" in _text_of(m[1])]
 
