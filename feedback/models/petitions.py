@@ -60,8 +60,11 @@ class Petition(db.Model):  # type: ignore[name-defined,misc]
     transfer_due: Mapped[date] = mapped_column(Date)
     reply_due: Mapped[date] = mapped_column(Date)
     extended: Mapped[bool] = mapped_column(default=False)
-    # Set while waiting for the citizen (the clock is paused since then).
+    # Set while waiting for the citizen (the clock is paused since then), with the local
+    # day the pause began: what decides whether a waiting petition is overdue
+    # (rules.overdue), in SQL as in Python.
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_on: Mapped[date | None] = mapped_column(Date)
     # When it left the open states, and whether that was by its due date (reply_due for
     # an answer, transfer_due for a transfer); None while open and for a rejection.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -52,6 +52,7 @@ class Fact:
     rating: int | None = None
     reason: str | None = None
     status: str = "received"
+    paused_on: date | None = None  # the local day a still-open pause began
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
                 out.rated_unsatisfied += fact.rating == rules.RATING_UNSATISFIED
             out.unsatisfied_or_late += (not fact.on_time) or (
                 fact.rating == rules.RATING_UNSATISFIED)
-        elif fact.reply_due < judged_on or (finished and fact.reply_due == judged_on):
+        elif rules.overdue(fact.reply_due, judged_on, fact.paused_on, day_over=finished):
             out.open_overdue += 1
             out.late_items.append(_late(fact, judged_on, calendar, still_open=True))
         else:

@@ -55,11 +55,18 @@ class Marks:
     new_since: datetime
     soon_until: date
 
-    def due_soon(self, due: date) -> bool:
-        return self.today <= due < self.soon_until
+    def due_soon(self, due: date, paused_on: date | None = None) -> bool:
+        """A waiting petition's clock is stopped: never "due soon" (nor in a digest)."""
+        return paused_on is None and self.today <= due < self.soon_until
 
-    def overdue(self, due: date) -> bool:
-        return due < self.today
+    def overdue(self, due: date, paused_on: date | None = None) -> bool:
+        return rules.overdue(due, self.today, paused_on)
+
+
+def reply_overdue(today: date) -> ColumnElement[bool]:
+    """`rules.overdue` in SQL, for the open petitions."""
+    return and_(Petition.reply_due < today,
+                or_(Petition.paused_on.is_(None), Petition.reply_due < Petition.paused_on))
 
 
 def previous_working_day(cal: Calendar, day: date) -> date:
@@ -102,9 +109,9 @@ def _box_condition(box: str, m: Marks) -> ColumnElement[bool]:
         "classify": received,
         "in_progress": status == State.IN_PROGRESS.value,
         "waiting": status == State.WAITING_CITIZEN.value,
-        "due_soon": and_(is_open, Petition.reply_due >= m.today,
+        "due_soon": and_(is_open, Petition.paused_on.is_(None), Petition.reply_due >= m.today,
                          Petition.reply_due < m.soon_until),
-        "overdue": or_(and_(is_open, Petition.reply_due < m.today),
+        "overdue": or_(and_(is_open, reply_overdue(m.today)),
                        and_(received, Petition.classify_due < m.today)),
         "closed": ~is_open,
     }

@@ -142,6 +142,19 @@ def dues(calendar: Calendar, received_at: datetime, profile: Profile, *,
     )
 
 
+def overdue(reply_due: date, judged_on: date, paused_on: date | None = None, *,
+            day_over: bool = False) -> bool:
+    """Past its reply date on `judged_on` (or due that day, once `day_over`).
+
+    Waiting for the citizen stops the clock, and the date stored on a waiting petition is
+    only a projection refreshed by `sla tick`, so it is not what decides: a petition
+    paused (local day `paused_on`) before its deadline passed is not overdue while it
+    waits; one paused after stays overdue, its date frozen."""
+    if paused_on is not None and reply_due >= paused_on:
+        return False
+    return reply_due < judged_on or (day_over and reply_due == judged_on)
+
+
 def on_time(closed_at: datetime, due: date, tz: ZoneInfo) -> bool:
     """Handled by the due date: the local day of the reply (or transfer) is not after it."""
     return closed_at.astimezone(tz).date() <= due

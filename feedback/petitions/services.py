@@ -383,8 +383,9 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
             detail = {"receiving_body": petition.receiving_body}
         case Action.WAIT:
             petition.paused_since = now
+            petition.paused_on = now.astimezone(clock.tz()).date()
         case Action.RESUME:
-            petition.paused_since = None
+            petition.paused_since = petition.paused_on = None
         case Action.ANSWER:
             petition.answer = note = _text(fields, "answer")
             petition.answered_at = petition.closed_at = now
@@ -401,7 +402,8 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
                            unit=petition.unit.name, code=show_code(petition),
                            answer=petition.answer, url=_tracking_url()))
         case Action.EXTEND:
-            if now.astimezone(clock.tz()).date() > petition.reply_due:
+            if rules.overdue(petition.reply_due, now.astimezone(clock.tz()).date(),
+                             petition.paused_on):
                 raise WorkflowError("deadline_passed", MSG_DEADLINE_PASSED)
             detail = {"reply_due_before": petition.reply_due.isoformat()}
             petition.extended = True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from feedback import org
 from feedback.extensions import db
 from feedback.models import Petition, PetitionEvent, Unit, User
-from feedback.petitions import clock, figures
+from feedback.petitions import clock, figures, rules
 from feedback.petitions.workflow import OPEN, Action, Outcome, State, outcome
 from feedback.reports.periods import Period
 
@@ -50,7 +50,7 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
                Petition.category, Petition.received_at, Petition.reply_due,
                Petition.transfer_due, Petition.status,
                Petition.archived_from, Petition.closed_at, Petition.on_time, Petition.rating,
-               Petition.rated_at, Petition.reason)
+               Petition.rated_at, Petition.reason, Petition.paused_on)
         .join(Unit, Unit.id == Petition.unit_id)
         .where(Petition.unit_id.in_(unit_ids), Petition.received_at < end,
                or_(Petition.closed_at.is_(None), Petition.closed_at >= start))
@@ -59,7 +59,7 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
     in_force = _reply_due_at(end, [r[0] for r in rows]) if end <= (now or clock.now()) else {}
     for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
          transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
-         reason) in rows:
+         reason, paused_on) in rows:
         closed_as = _CLOSED_AS.get(outcome(status, archived_from))
         facts.append(figures.Fact(
             code=code, unit=unit_code, kind=kind, channel=channel, category=category,
@@ -69,7 +69,7 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
             closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
             on_time=on_time,
             rating=rating if rated_at is not None and rated_at < end else None,
-            reason=reason, status=status,
+            reason=reason, status=status, paused_on=paused_on,
         ))
     return figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
                          now=now or clock.now())
@@ -124,7 +124,7 @@ def petition_dict(p: Petition, *, detail: bool = False, today: date | None = Non
         "transfer_due": _day(p.transfer_due),
         "reply_due": _day(p.reply_due),
         "extended": p.extended,
-        "overdue": is_open and p.reply_due < today,
+        "overdue": is_open and rules.overdue(p.reply_due, today, p.paused_on),
         "assignee": p.assignee.email if p.assignee is not None else None,
         "answered_at": _when(p.answered_at),
         "closed_at": _when(p.closed_at),

@@ -70,6 +70,7 @@ def upgrade():
     sa.Column('reply_due', sa.Date(), nullable=False),
     sa.Column('extended', sa.Boolean(), nullable=False),
     sa.Column('paused_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paused_on', sa.Date(), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('on_time', sa.Boolean(), nullable=True),
     sa.Column('answer', sa.Text(), nullable=True),

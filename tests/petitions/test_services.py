@@ -221,3 +221,58 @@ def test_a_taken_tracking_code_is_drawn_again(app: Flask, world: Any, petition: 
             submission_id=new_submission_id()))
         assert created and second.code == "ABCDEFG"
         assert db.session.scalar(select(func.count(Petition.id))) == 2
+
+
+def _paused_petition(app: Flask, world: Any, petition: Any, paused_at: datetime) -> str:
+    """Received Wed 2/12/2026 (reply due Wed 16/12), accepted, then waiting from `paused_at`."""
+    p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    accepted = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
+    _act(app, p.code, "accept", world.leader, now=accepted, category="1",
+         assignee=str(world.officer.id))
+    _act(app, p.code, "wait", world.officer, now=paused_at, note="Xin bản chụp giấy hẹn")
+    return p.code
+
+
+@pytest.mark.parametrize(("paused_at", "overdue"), [
+    (datetime(2026, 12, 16, 3, 0, tzinfo=UTC), False),  # on its due day: the clock stops
+    (datetime(2026, 12, 17, 3, 0, tzinfo=UTC), True),   # the day after: late it stays
+])
+def test_a_waiting_petition_is_overdue_only_if_it_was_when_paused(
+        app: Flask, world: Any, petition: Any, paused_at: datetime, overdue: bool) -> None:
+    """Read on Fri 18/12 with no `sla tick` since the pause: the stored date is still
+    16/12, and every reader (inbox, listing, running figures, extension) must agree."""
+    from feedback.petitions import inbox, stats
+    from feedback.reports.periods import Period
+
+    code = _paused_petition(app, world, petition, paused_at)
+    friday = datetime(2026, 12, 18, 3, 0, tzinfo=UTC)
+    with app.app_context():
+        row = _load(code)
+        assert row.reply_due == date(2026, 12, 16)
+        marks = inbox.marks(today=date(2026, 12, 18))
+        counts = inbox.counts(inbox.Filters(frozenset({world.commune.id})), marks)
+        assert counts["overdue"] == int(overdue)
+        assert counts["due_soon"] == 0  # a stopped clock is never "due soon"
+        assert stats.petition_dict(row, today=date(2026, 12, 18))["overdue"] is overdue
+        december = stats.figures_for(world.commune, Period(date(2026, 12, 1),
+                                                           date(2026, 12, 31)), now=friday)
+        assert (december.open_overdue, december.open_in_time) == (int(overdue), int(not overdue))
+        if overdue:
+            with pytest.raises(WorkflowError) as refused:
+                services.act(row, "extend", db.session.get(User, world.leader.id),
+                             {"reason": "Phức tạp"}, now=friday)
+            assert refused.value.code == "deadline_passed"
+        else:
+            services.act(row, "extend", db.session.get(User, world.leader.id),
+                         {"reason": "Cần xác minh"}, now=friday)
+            assert _load(code).extended
+
+
+def test_resuming_pushes_the_date_by_the_working_days_paused(
+        app: Flask, world: Any, petition: Any) -> None:
+    """Paused Wed 16/12 (its due day), resumed Mon 21/12: Wed, Thu, Fri were paused, so the
+    reply is due three working days after 16/12, Mon 21/12; the pause marks are cleared."""
+    code = _paused_petition(app, world, petition, datetime(2026, 12, 16, 3, 0, tzinfo=UTC))
+    p = _act(app, code, "resume", world.officer, now=datetime(2026, 12, 21, 2, 0, tzinfo=UTC))
+    assert (p.status, p.paused_since, p.paused_on) == ("in_progress", None, None)
+    assert p.reply_due == date(2026, 12, 21)
