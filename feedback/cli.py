@@ -613,7 +613,7 @@ def _petition_figures_text(unit_name: str, period_label: str,
                        ("Góp ý ẩn danh (ngoài tỷ lệ)", "gop_y")]:
         lines.append(f"  {label:30} {data[key]:>6}")
     lines.append(f"Mức độ hài lòng (QĐ 766, trả lời quá hạn tính là không hài lòng): "
-                 f"{percent(sat['percent'])} của {sat['answered']} đã trả lời")
+                 f"{percent(sat['percent'])} trên {sat['counted']} đã trả lời hoặc quá hạn")
     if data["late_items"]:
         lines.append("Quá hạn:")
     for item in data["late_items"]:

@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     # Petitions (DOMAIN §4–5). Receipt at or after closing time (local) counts from the
     # next working day. Deadlines in working days; a unit's SLA profile overrides them.
     "OFFICE_CLOSES": "17:00",
+    # The weekly days off for deadlines (DOMAIN §5 [U]): English day names, comma-separated.
+    "WEEKEND": "sat,sun",
     "SLA_CLASSIFY_DAYS": 2,
     "SLA_TRANSFER_DAYS": 5,
     "SLA_REPLY_DAYS": 10,
@@ -113,6 +115,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     if not cfg["ATTACHMENT_DIR"]:
         cfg["ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
     _check_closing_time(cfg["OFFICE_CLOSES"])
+    _check_sla_days(cfg)
+    _check_weekend(cfg["WEEKEND"])
     if cfg["AGGREGATION"] not in ("mean", "pooled"):
         raise RuntimeError("FEEDBACK_AGGREGATION must be 'mean' or 'pooled'")
 
@@ -141,6 +145,28 @@ def _check_closing_time(text: str) -> None:
         parse_closing_time(text)
     except ValueError as exc:
         raise RuntimeError(f"FEEDBACK_OFFICE_CLOSES must be HH:MM local time: {exc}") from None
+
+
+def _check_weekend(text: str) -> None:
+    from feedback.workdays import parse_weekend
+
+    try:
+        parse_weekend(text)
+    except ValueError as exc:
+        raise RuntimeError(f"FEEDBACK_WEEKEND must list days such as 'sat,sun': {exc}") from None
+
+
+SLA_KEYS = ("SLA_CLASSIFY_DAYS", "SLA_TRANSFER_DAYS", "SLA_REPLY_DAYS", "SLA_EXTENSION_DAYS")
+
+
+def _check_sla_days(cfg: dict[str, Any]) -> None:
+    """The same 1–60 working days the SLA page allows (`rules.Profile.problems`): a zero
+    would make every petition due the day it arrives, a negative one fail every filing."""
+    for key in SLA_KEYS:
+        value = cfg[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+            raise RuntimeError(f"FEEDBACK_{key} must be a whole number of working days "
+                               f"from 1 to 60, not {value!r}")
 
 
 def _normalise_db_url(url: str) -> str:

@@ -90,6 +90,22 @@ def _require_count(n: int) -> None:
         raise ValueError(f"a number of working days cannot be negative, got {n}")
 
 
+_WEEKDAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def parse_weekend(text: str) -> frozenset[int]:
+    """``"sat,sun"`` → ``{5, 6}``: the weekly days off as configured (English three-letter
+    day names, comma-separated; at least one working day must remain)."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in _WEEKDAY_NAMES]
+    if unknown:
+        raise ValueError(f"weekend days are mon, tue, wed, thu, fri, sat, sun; got {unknown}")
+    days = frozenset(_WEEKDAY_NAMES[name] for name in names)
+    if len(days) == 7:
+        raise ValueError("a week needs at least one working day")
+    return days
+
+
 def parse_closing_time(text: str) -> time:
     """``"17:00"`` → ``time(17, 0)``: the office's closing time as configured."""
     try:
@@ -191,10 +207,15 @@ class Calendar:
             return self.next_working_day(day)
         return day
 
-    def paused_days(self, pause: Pause, *, tz: ZoneInfo = DEFAULT_TZ) -> frozenset[date]:
-        """The working days a pause covers: from its local start day up to, not including,
-        the local day of the resume. Paused and resumed the same day covers none: the
-        office worked on it that day."""
+    def paused_days(
+        self, pause: Pause, *, tz: ZoneInfo = DEFAULT_TZ, closes: time = DEFAULT_CLOSES
+    ) -> frozenset[date]:
+        """The working days a pause covers: from the day it starts up to, not including,
+        the day it ends, each end placed by the receipt rule (`receipt_day`): a pause
+        begun at or after closing time, or on a day off, starts on the next working day.
+        Paused and resumed on the same working day covers none (the office worked on it
+        that day), nor does a pause from one evening to the next morning: the office had
+        already had that day. The granularity is a day, as for every deadline."""
         start, end = pause
         if end is None:
             raise ValueError("an open pause has no end: pass as_of to deadline()")
@@ -204,7 +225,8 @@ class Calendar:
             raise ValueError(
                 f"a pause cannot end before it starts: {start.isoformat()} > {end.isoformat()}"
             )
-        first, stop = start.astimezone(tz).date(), end.astimezone(tz).date()
+        first = self.receipt_day(start, tz=tz, closes=closes)
+        stop = self.receipt_day(end, tz=tz, closes=closes)
         days: set[date] = set()
         while first < stop:
             if self.is_working_day(first):
@@ -243,7 +265,7 @@ class Calendar:
                 if as_of is None:
                     raise ValueError("a still-open pause needs as_of to project the deadline")
                 end = max(as_of, start)
-            paused |= self.paused_days((start, end), tz=tz)
+            paused |= self.paused_days((start, end), tz=tz, closes=closes)
         day = self.receipt_day(received_at, tz=tz, closes=closes)
         counted = 0
         while counted < n:

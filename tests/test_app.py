@@ -32,6 +32,20 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path) -> None:
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
+@pytest.mark.parametrize(("key", "raw"), [
+    ("FEEDBACK_SLA_REPLY_DAYS", "0"), ("FEEDBACK_SLA_CLASSIFY_DAYS", "-2"),
+    ("FEEDBACK_SLA_EXTENSION_DAYS", "61"), ("FEEDBACK_OFFICE_CLOSES", "25:00"),
+    ("FEEDBACK_WEEKEND", "sat,sunday"), ("FEEDBACK_WEEKEND", "mon,tue,wed,thu,fri,sat,sun"),
+])
+def test_impossible_petition_deadlines_refuse_to_start(monkeypatch, tmp_path, key: str,
+                                                       raw: str) -> None:
+    """Checked once at start-up, not on the first petition filed (which would be a 500)."""
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "k")
+    monkeypatch.setenv(key, raw)
+    with pytest.raises(RuntimeError, match=key):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
 def test_development_secret_is_kept_in_the_instance_folder(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
     monkeypatch.setenv("FEEDBACK_ENV", "development")

@@ -263,6 +263,16 @@ PAUSES = [
     ),
     ([(local(2025, 3, 18), local(2025, 3, 20))], None, date(2025, 3, 17), "after the deadline"),
     ([(local(2025, 3, 17, 10), local(2025, 3, 18, 9))], None, date(2025, 3, 18), "on the last day"),
+    ([(local(2025, 3, 5, 16, 58), local(2025, 3, 6, 7, 30))], None, date(2025, 3, 18),
+     "evening to next morning: Wed was paused before closing"),
+    ([(local(2025, 3, 5, 17), local(2025, 3, 6, 7, 30))], None, date(2025, 3, 17),
+     "from closing time to next morning: nothing paused"),
+    ([(local(2025, 3, 7, 17, 30), local(2025, 3, 10, 8))], None, date(2025, 3, 17),
+     "Friday evening to Monday morning: nothing paused"),
+    ([(local(2025, 3, 8, 10), local(2025, 3, 11, 9))], None, date(2025, 3, 18),
+     "begun on a Saturday: counts from Monday"),
+    ([(local(2025, 3, 17, 17), local(2025, 3, 19, 9))], None, date(2025, 3, 17),
+     "begun at closing on the due day: after the deadline"),
     ([(local(2025, 3, 5, 10), None)], local(2025, 3, 10, 9), date(2025, 3, 20), "still open"),
     ([(local(2025, 3, 5, 10), None)], local(2025, 3, 5, 11), date(2025, 3, 17), "opened today"),
 ]
@@ -360,3 +370,24 @@ def test_entries_list_holidays_swaps_and_admin_days() -> None:
     assert all(day.year == 2024 for day in entries)
     swap = {e.day: e for e in CAL.entries(2024)}[date(2024, 5, 4)]
     assert swap.source == "swap" and swap.working is True
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("sat,sun", {5, 6}), ("sun", {6}), (" Sat , SUN ", {5, 6}), ("", set()),
+])
+def test_the_configured_weekend(text: str, days: set[int]) -> None:
+    assert workdays.parse_weekend(text) == days
+
+
+@pytest.mark.parametrize("text", ["saturday", "sat;sun", "mon,tue,wed,thu,fri,sat,sun"])
+def test_an_impossible_weekend_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        workdays.parse_weekend(text)
+
+
+def test_an_office_working_saturdays_counts_them() -> None:
+    """Received Friday 7/3/2025, 2 working days: Tuesday 11/3 with Saturday off, Monday
+    10/3 when only Sunday is off."""
+    received = local(2025, 3, 7)
+    assert Calendar().deadline(received, 2) == date(2025, 3, 11)
+    assert Calendar(weekend={6}).deadline(received, 2) == date(2025, 3, 10)

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
+from feedback.models.append_only import append_only
 from feedback.models.timestamps import UTCDateTime, utcnow
 
 MAIL_STATES = ("outbox", "pending", "sending", "sent", "failed")
@@ -36,6 +37,7 @@ class MailMessage(db.Model):  # type: ignore[name-defined,misc]
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+@append_only
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     """Append-only: who changed what in the office's set-up (units, counters, procedures,
     users). Nothing is deleted, so this is the history of every change."""

@@ -1,7 +1,7 @@
 """Petitions (PAKN), their append-only history, attachments, and the clock's settings.
 
 The due dates are stored (so an inbox and the figures can filter on them in SQL) but are
-always the output of `feedback.petitions.deadlines` over the stored receipt time, pauses
+always the output of `feedback.petitions.rules.dues` over the stored receipt time, pauses
 (read from the events), the unit's SLA profile and the calendar table; changing either of
 the last two recomputes every open petition's dates (`feedback.petitions.clock`).
 """
@@ -15,6 +15,7 @@ from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
+from feedback.models.append_only import append_only
 from feedback.models.org import Counter, Procedure, Unit
 from feedback.models.timestamps import UTCDateTime, utcnow
 from feedback.models.users import User
@@ -60,9 +61,9 @@ class Petition(db.Model):  # type: ignore[name-defined,misc]
     transfer_due: Mapped[date] = mapped_column(Date)
     reply_due: Mapped[date] = mapped_column(Date)
     extended: Mapped[bool] = mapped_column(default=False)
-    # Set while waiting for the citizen (the clock is paused since then), with the local
-    # day the pause began: what decides whether a waiting petition is overdue
-    # (rules.overdue), in SQL as in Python.
+    # Set while waiting for the citizen (the clock is paused since then), with the working
+    # day the pause counts from (clock.counting_day): what decides whether a waiting
+    # petition is overdue (rules.overdue), in SQL as in Python.
     paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_on: Mapped[date | None] = mapped_column(Date)
     # When it left the open states, and whether that was by its due date (reply_due for
@@ -99,6 +100,7 @@ class Petition(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
+@append_only
 class PetitionEvent(db.Model):  # type: ignore[name-defined,misc]
     """Append-only: every action on a petition (who, when, from, to, note). The figures
     can be recomputed from these rows alone."""

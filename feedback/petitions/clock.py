@@ -24,7 +24,13 @@ from feedback.extensions import db
 from feedback.models import CalendarDay, Petition, PetitionEvent, SlaProfile, Unit, User
 from feedback.petitions import rules
 from feedback.petitions.workflow import OPEN, Action
-from feedback.workdays import Calendar, CalendarEntry, Pause, parse_closing_time
+from feedback.workdays import (
+    Calendar,
+    CalendarEntry,
+    Pause,
+    parse_closing_time,
+    parse_weekend,
+)
 
 
 def tz() -> ZoneInfo:
@@ -43,18 +49,34 @@ def today() -> date:
     return now().astimezone(tz()).date()
 
 
+def weekend() -> frozenset[int]:
+    return parse_weekend(current_app.config["WEEKEND"])
+
+
 def calendar() -> Calendar:
     """The working-day calendar with the admin table applied: the table is read on every
     use (a change applies at once), the calendar built from it is shared per process."""
     rows = db.session.execute(select(CalendarDay.day, CalendarDay.working))
-    return _calendar_for(frozenset((day, working) for day, working in rows))
+    return _calendar_for(frozenset((day, working) for day, working in rows), weekend())
+
+
+def package_calendar() -> Calendar:
+    """The same calendar without the admin table: what the package alone says."""
+    return _calendar_for(frozenset(), weekend())
 
 
 @functools.lru_cache(maxsize=8)
-def _calendar_for(overrides: frozenset[tuple[date, bool]]) -> Calendar:
+def _calendar_for(overrides: frozenset[tuple[date, bool]], weekend: frozenset[int]
+                  ) -> Calendar:
     """A Calendar works out each year's days off once; building one per request would
     redo that (365 days a year) every time."""
-    return Calendar(dict(overrides))
+    return Calendar(dict(overrides), weekend=weekend)
+
+
+def counting_day(at: datetime) -> date:
+    """The working day an instant counts on (`Calendar.receipt_day`): a receipt or the
+    start of a pause at or after closing time, or on a day off, counts from the next."""
+    return calendar().receipt_day(at, tz=tz(), closes=closes())
 
 
 def default_profile() -> rules.Profile:

@@ -11,8 +11,9 @@ a petition is overdue once its due day has passed, never for a due date still to
 
 On-time rate = answered on time ÷ (answered on time + answered late + open overdue),
 against 100%; null when nothing counts. Rejected and transferred petitions are reported
-apart. Satisfaction (QĐ 766): (answered − rated unsatisfied − late) ÷ answered, a late
-answer counting as unsatisfied whatever its rating.
+apart. Satisfaction (QĐ 766): (all − rated unsatisfied − late) ÷ all, where "all" is what
+the on-time rate counts (answered, and open overdue) and "late" is answered late or open
+overdue: a late case counts as unsatisfied whatever its rating, and only once.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Fact:
     rating: int | None = None
     reason: str | None = None
     status: str = "received"
-    paused_on: date | None = None  # the local day a still-open pause began
+    paused_on: date | None = None  # the working day a still-open pause counts from
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ class Tracked:
     kind: str
     received_at: datetime
     reply_due: date | None  # while open
+    extended: bool  # the reply date was extended once (the sender was told by mail)
     answered_at: datetime | None
     answer: str | None
     published: bool
@@ -215,6 +216,7 @@ def tracked(petition: Petition) -> Tracked:
         unit_code=petition.unit.code, status_label=label, kind=petition.kind,
         received_at=petition.received_at,
         reply_due=petition.reply_due if services.is_open(petition) else None,
+        extended=petition.extended,
         answered_at=petition.answered_at if answered else None,
         answer=petition.public_text if is_published(petition) else None,
         published=is_published(petition), request_note=request_note,

@@ -148,8 +148,8 @@ def overdue(reply_due: date, judged_on: date, paused_on: date | None = None, *,
 
     Waiting for the citizen stops the clock, and the date stored on a waiting petition is
     only a projection refreshed by `sla tick`, so it is not what decides: a petition
-    paused (local day `paused_on`) before its deadline passed is not overdue while it
-    waits; one paused after stays overdue, its date frozen."""
+    paused (counting from the working day `paused_on`) by its deadline is not overdue
+    while it waits; one paused after stays overdue, its date frozen."""
     if paused_on is not None and reply_due >= paused_on:
         return False
     return reply_due < judged_on or (day_over and reply_due == judged_on)

@@ -383,7 +383,7 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
             detail = {"receiving_body": petition.receiving_body}
         case Action.WAIT:
             petition.paused_since = now
-            petition.paused_on = now.astimezone(clock.tz()).date()
+            petition.paused_on = clock.counting_day(now)
         case Action.RESUME:
             petition.paused_since = petition.paused_on = None
         case Action.ANSWER:

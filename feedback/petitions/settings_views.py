@@ -31,7 +31,6 @@ from feedback.petitions.settings_forms import (
     parse_year,
 )
 from feedback.reports.periods import MAX_YEAR, MIN_YEAR, show_date
-from feedback.workdays import Calendar
 
 bp = Blueprint("petition_settings", __name__, url_prefix="/staff")
 
@@ -77,7 +76,7 @@ class DayRow:
 
 def _rows(year: int) -> list[DayRow]:
     notes = {row.day: row.note for row in clock.overrides(year)}
-    package = {e.day: e for e in Calendar().entries(year)}
+    package = {e.day: e for e in clock.package_calendar().entries(year)}
     rows = []
     for entry in clock.entries(year):
         under = package.get(entry.day) if entry.source == "admin" else None

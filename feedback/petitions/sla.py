@@ -64,11 +64,13 @@ class TickResult:
 @dataclass(frozen=True)
 class _Item:
     petition: Petition
-    days: int  # working days left (0: due today), negative when overdue
+    days: int  # working days left (0: due today), negative when overdue on a working day
+    overdue: bool  # `rules.overdue`, as the inbox and the figures judge it (any day)
 
     @property
-    def overdue(self) -> bool:
-        return self.days < 0
+    def days_late(self) -> int:
+        """At least one: overdue on a day off is overdue all the same."""
+        return max(-self.days, 1)
 
 
 def tick(*, now: datetime | None = None) -> TickResult:
@@ -93,9 +95,10 @@ def tick(*, now: datetime | None = None) -> TickResult:
     by_assignee: dict[int, list[_Item]] = defaultdict(list)
     recipients = _Recipients()
     for petition in rows:
-        item = _Item(petition, cal.working_days_between(today, petition.reply_due))
-        due_soon = (item.days <= rules.DUE_SOON_DAYS
-                    and petition.status != State.WAITING_CITIZEN.value)
+        item = _Item(petition, cal.working_days_between(today, petition.reply_due),
+                     rules.overdue(petition.reply_due, today, petition.paused_on))
+        due_soon = (not item.overdue and item.days <= rules.DUE_SOON_DAYS
+                    and petition.paused_on is None)
         if petition.assignee_id is not None and (item.overdue or due_soon):
             by_assignee[petition.assignee_id].append(item)
         unclassified = (petition.status == State.RECEIVED.value
@@ -187,7 +190,7 @@ def _gop_y_note(petition: Petition) -> list[str]:
 def _when(item: _Item) -> str:
     due = _day(item.petition.reply_due)
     if item.overdue:
-        return _("hạn trả lời %(due)s, quá %(num)d ngày làm việc", due=due, num=-item.days)
+        return _("hạn trả lời %(due)s, quá %(num)d ngày làm việc", due=due, num=item.days_late)
     if item.days == 0:
         return _("hạn trả lời hôm nay, %(due)s", due=due)
     return _("hạn trả lời %(due)s, còn %(num)d ngày làm việc", due=due, num=item.days)
@@ -231,7 +234,7 @@ def _escalation(item: _Item) -> tuple[str, str]:
         _("Tình trạng: %(state)s", state=_(STATE_LABELS[State(p.status)])),
         _("Ngày tiếp nhận: %(day)s", day=_day(p.received_at.astimezone(clock.tz()).date())),
         _("Hạn trả lời: %(due)s (quá %(num)d ngày làm việc)", due=_day(p.reply_due),
-          num=-item.days),
+          num=item.days_late),
         _("Cán bộ xử lý: %(who)s", who=assignee),
         "",
         _("Nội dung (trích): “%(text)s”", text=_excerpt(p)),

@@ -123,7 +123,7 @@ class Poster:
     short_code: str = ""
     #: Where to type it: the site's address without scheme (``gopy.xa.gov.vn``).
     site: str = ""
-    #: The unit's public petition form, without scheme (``gopy.xa.gov.vn/u/xa-a1/pakn``);
+    #: The counter's petition form, without scheme (``gopy.xa.gov.vn/m/ABC-2DEF/pakn``);
     #: printed as one line under the typed fallback when given.
     petition_url: str = ""
 

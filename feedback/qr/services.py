@@ -119,7 +119,15 @@ def poster(counter: Counter) -> render.Poster:
                          else "Đánh giá mức độ hài lòng",
                          short_code=links.format_short_code(counter.short_code or ""),
                          site=site_address(),
-                         petition_url=f"{site_address()}/u/{counter.unit.code}/pakn")
+                         petition_url=_petition_address(counter))
+
+
+def _petition_address(counter: Counter) -> str:
+    """Typed from the poster: the counter's own petition form (filed against the
+    counter, like `/q/<token>/pakn`) through its short code; the unit's form without one."""
+    if counter.short_code:
+        return f"{site_address()}/m/{links.format_short_code(counter.short_code)}/pakn"
+    return f"{site_address()}/u/{counter.unit.code}/pakn"
 
 
 def posters_pdf(counters: list[Counter]) -> bytes:

@@ -164,8 +164,9 @@ def landing() -> tuple[str, int]:
     return _landing(request.args.get("unit"))
 
 
-def _to_counter(typed: str) -> tuple[str, int] | Response:
-    """A typed counter code → 303 to its current survey link; a wrong code → 404 page."""
+def _to_counter(typed: str, endpoint: str = ".survey") -> tuple[str, int] | Response:
+    """A typed counter code → 303 to its current survey link (or, with `endpoint`, the
+    counter's petition form); a wrong code → 404 page."""
     if not typed.strip():
         return _landing(error=_("Xin nhập mã quầy in dưới mã QR tại quầy."), status=404)
     counter = qr.counter_for_short_code(typed[:40])
@@ -173,7 +174,7 @@ def _to_counter(typed: str) -> tuple[str, int] | Response:
         return _landing(code=typed, status=404, error=_(
             "Mã quầy %(code)s không đúng hoặc không còn dùng. Xin xem lại mã in dưới mã QR "
             "tại quầy (7 chữ và số), hoặc hỏi cán bộ một cửa.", code=typed[:20]))
-    return redirect(url_for(".survey", token=qr.counter_token(counter)), code=303)
+    return redirect(url_for(endpoint, token=qr.counter_token(counter)), code=303)
 
 
 @bp.get("/m")
@@ -184,6 +185,12 @@ def short_code_form() -> tuple[str, int] | Response:
 @bp.get("/m/<code>")
 def short_code(code: str) -> tuple[str, int] | Response:
     return _to_counter(code)
+
+
+@bp.get("/m/<code>/pakn")
+def short_code_petition(code: str) -> tuple[str, int] | Response:
+    """The poster's typed address of the counter's petition form (filed against it)."""
+    return _to_counter(code, "pakn.counter_form")
 
 
 @bp.get("/favicon.ico")

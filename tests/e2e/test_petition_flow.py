@@ -145,13 +145,19 @@ def test_poster_to_petition_to_published_answer(
         citizen: BrowserContext, desks: dict[str, BrowserContext]) -> None:
     survey_url, printed = read_poster(app, world.counter)
     assert survey_url.startswith(f"{live_server}/q/"), survey_url
-    # The poster also prints the unit's own petition form for typing by hand.
-    assert f"/u/{world.commune.code}/pakn" in printed.replace("\r", "").replace("\n", ""), \
-        printed
+    # The poster also prints the counter's petition form, by its short code, for typing.
+    with app.app_context():
+        short = db.session.get(Counter, world.counter.id).short_code  # type: ignore[union-attr]
+    typed = f"/m/{short[:3]}-{short[3:]}/pakn"
+    assert typed in printed.replace("\r", "").replace("\n", ""), printed
 
-    # --- The citizen files it from the counter's form --------------------------------------
+    # --- The citizen opens the survey from the QR code and follows its petition link -------
     phone = citizen.new_page()
-    weight = page_bytes(phone, f"{survey_url}/pakn")
+    phone.goto(survey_url)
+    phone.get_by_role("link", name="Gửi phản ánh, kiến nghị").click()
+    phone.wait_for_load_state("load")
+    assert phone.url == f"{survey_url}/pakn", phone.url
+    weight = page_bytes(citizen.new_page(), phone.url)
     assert phone.locator("html").get_attribute("lang") == "vi"
     assert phone.locator("h1").inner_text() == "Gửi phản ánh, kiến nghị"
     assert world.commune.name in phone.locator("header").inner_text()

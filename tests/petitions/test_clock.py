@@ -229,3 +229,14 @@ def test_the_extension_adds_its_days_once(app: Flask, world: Any, petition: Any)
     _set_profile(app, world.commune, classify_days=2, transfer_days=5, reply_days=10,
                  extension_days=10)
     assert _dates(app, p.code)[2] == date(2026, 12, 31)
+
+
+def test_the_weekend_setting_reaches_the_clock(app: Flask) -> None:
+    with app.app_context():
+        assert not clock.calendar().is_working_day(date(2026, 3, 7))  # a Saturday
+        app.config["WEEKEND"] = "sun"
+        try:
+            assert clock.calendar().is_working_day(date(2026, 3, 7))
+            assert not clock.calendar().is_working_day(date(2026, 3, 8))
+        finally:
+            app.config["WEEKEND"] = "sat,sun"

@@ -338,14 +338,26 @@ def test_the_unit_landing_offers_the_form_the_answers_and_tracking(client, world
     assert 'href="/tra-cuu"' in client.get("/").get_data(as_text=True)
 
 
-def test_the_poster_prints_the_units_petition_address(client, world, login) -> None:
+def test_the_poster_prints_the_counters_petition_address(app, client, world, login) -> None:
+    """Typed from the poster, it leads to the counter's own form (filed against the
+    counter, like its QR code); a counter without a short code falls back to the unit's."""
     import pypdfium2 as pdfium
 
+    from feedback.links import format_short_code
+
+    def printed() -> str:
+        resp = client.get(f"/staff/counters/{world.counter.id}/poster.pdf")
+        doc = pdfium.PdfDocument(resp.data)
+        try:
+            return " ".join(doc[0].get_textpage().get_text_range().split())
+        finally:
+            doc.close()
+
     login(world.officer)
-    resp = client.get(f"/staff/counters/{world.counter.id}/poster.pdf")
-    doc = pdfium.PdfDocument(resp.data)
-    try:
-        text = " ".join(doc[0].get_textpage().get_text_range().split())
-    finally:
-        doc.close()
-    assert "Gửi phản ánh, kiến nghị: 127.0.0.1:5000/u/xa-a1/pakn" in text
+    with app.app_context():
+        short = format_short_code(db.session.get(Counter, world.counter.id).short_code)
+    assert f"Gửi phản ánh, kiến nghị: 127.0.0.1:5000/m/{short}/pakn" in printed()
+    with app.app_context():
+        db.session.get(Counter, world.counter.id).short_code = None
+        db.session.commit()
+    assert "Gửi phản ánh, kiến nghị: 127.0.0.1:5000/u/xa-a1/pakn" in printed()

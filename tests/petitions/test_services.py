@@ -276,3 +276,31 @@ def test_resuming_pushes_the_date_by_the_working_days_paused(
     p = _act(app, code, "resume", world.officer, now=datetime(2026, 12, 21, 2, 0, tzinfo=UTC))
     assert (p.status, p.paused_since, p.paused_on) == ("in_progress", None, None)
     assert p.reply_due == date(2026, 12, 21)
+
+
+def test_the_history_cannot_be_rewritten(app: Flask, world: Any, petition: Any) -> None:
+    """The figures are recounted from the events and the audit log is the office's record:
+    the ORM refuses to change or delete either (a programming error, never a user's)."""
+    from feedback.models import AuditEvent
+    from feedback.models.append_only import AppendOnlyError
+
+    p = petition(world.commune)
+    with app.app_context():
+        event = db.session.scalar(select(PetitionEvent).where(
+            PetitionEvent.petition_id == p.id))
+        event.note = "sửa lịch sử"
+        with pytest.raises(AppendOnlyError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.get(PetitionEvent, event.id))
+        with pytest.raises(AppendOnlyError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.add(AuditEvent(action="test", target="x", detail=""))
+        db.session.commit()
+        audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "test"))
+        audit.detail = "changed"
+        with pytest.raises(AppendOnlyError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.get(PetitionEvent, event.id).note == ""

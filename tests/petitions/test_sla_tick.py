@@ -219,3 +219,17 @@ def test_a_gop_y_says_it_is_outside_the_rate(app: Flask, world: Any, petition: A
     escalation = next(m for m in _mails(app) if m.key.startswith("sla:overdue:"))
     assert escalation.subject.startswith("Quá hạn trả lời góp ý")
     assert "không tính vào tỷ lệ đúng hạn" in escalation.body
+
+
+def test_overdue_over_a_weekend_is_escalated_on_the_weekend(
+        app: Flask, world: Any, petition: Any) -> None:
+    """Received Friday 6 March 2026: reply due Friday the 20th. On Saturday the 21st no
+    working day has passed since, but the inbox and the figures call it overdue, and so
+    does the tick: the leaders hear of it that day, not on Monday (and not after Tết)."""
+    p = petition(world.commune, received_at=datetime(2026, 3, 6, 2, 0, tzinfo=UTC))
+    assert p.reply_due == date(2026, 3, 20)
+    with app.app_context():
+        result = sla.tick(now=datetime(2026, 3, 21, 3, 0, tzinfo=UTC))
+    assert (result.escalations, result.digests) == (1, 0)
+    escalation = next(m for m in _mails(app) if m.key.startswith("sla:overdue:"))
+    assert "Hạn trả lời: 20/03/2026 (quá 1 ngày làm việc)" in escalation.body

@@ -139,7 +139,11 @@ def test_states_the_sender_sees(app, client, world, petition) -> None:
     act(app, p.code, "wait", world.officer, note="Xin bản chụp giấy hẹn")
     html = look(client, p.code, "5678").get_data(as_text=True)
     assert "Chờ người gửi bổ sung" in html and "Xin bản chụp giấy hẹn" in html
+    assert "Thời hạn tạm dừng" in html and "(đã gia hạn)" not in html
     act(app, p.code, "resume", world.officer)
+    act(app, p.code, "extend", world.leader, reason="Cần xác minh với cấp huyện")
+    html = look(client, p.code, "5678").get_data(as_text=True)
+    assert "(đã gia hạn)" in html and "Thời hạn tạm dừng" not in html
     act(app, p.code, "answer", world.officer, answer="Hồ sơ đã được trả ngày 3/12.")
     html = look(client, p.code, "5678").get_data(as_text=True)
     # The private answer went to the sender; the page shows only what gets published.

@@ -122,3 +122,21 @@ def test_thank_you_page_links_back_to_the_landing_page(client, world, submit) ->
     html = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert 'href="/"' in html
 
+
+
+def test_the_posters_typed_petition_address_opens_the_counters_petition_form(
+        app, client, world, token_for) -> None:
+    """The poster prints `<site>/m/ABC-2DEF/pakn`: the petition is filed against the
+    counter, as from its QR code. A wrong code is the same 404 page as for the survey."""
+    code = format_short_code(short_code(app, world.counter))
+    resp = client.get(f"/m/{code}/pakn")
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith(f"/q/{token_for(world.counter)}/pakn")
+    wrong = client.get("/m/" + new_short_code() + "/pakn")
+    assert wrong.status_code == 404
+    assert "không đúng hoặc không còn dùng" in wrong.get_data(as_text=True)
+
+
+def test_the_survey_page_offers_the_counters_petition_form(client, world, token_for) -> None:
+    html = client.get(f"/q/{token_for(world.counter)}").get_data(as_text=True)
+    assert f'href="/q/{token_for(world.counter)}/pakn"' in html
