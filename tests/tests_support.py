@@ -38,6 +38,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def read_poster(pdf: bytes) -> tuple[str, str]:
+    """A poster's QR code, read as a phone camera would (its URL), and its printed text."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        page = doc[0]
+        image = page.render(scale=150 / 72).to_pil()
+        text = page.get_textpage().get_text_range()
+    finally:
+        doc.close()
+    codes = zxingcpp.read_barcodes(image)
+    assert len(codes) == 1, f"expected one QR code on the poster, found {len(codes)}"
+    return codes[0].text, text
+
+
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
     """Sign in through the login form of a live server (browser tests)."""
     page.goto(f"{base}/login")

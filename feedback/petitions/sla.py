@@ -220,53 +220,52 @@ def _digest(items: list[_Item], today: date) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def _escalation(item: _Item) -> tuple[str, str]:
-    p = item.petition
-    what = _("góp ý") if p.kind == rules.GOP_Y else _("phản ánh, kiến nghị")
-    subject = _("Quá hạn trả lời %(what)s %(code)s — %(unit)s", what=what,
-                code=services.show_code(p), unit=p.unit.name)
-    assignee = p.assignee.email if p.assignee is not None else _("chưa phân công")
-    lines = [
-        _("Một %(what)s của đơn vị đã quá hạn trả lời và chưa được trả lời.", what=what),
-        "",
+def _about(p: Petition, intro: str, facts: list[str], once: str) -> str:
+    """A message to the leaders about one petition: what it is, the facts that matter for
+    this message, an excerpt and the link; never the sender's contact details."""
+    return "\n".join([
+        intro, "",
         _("Mã: %(code)s", code=services.show_code(p)),
         _("Đơn vị: %(unit)s", unit=p.unit.name),
-        _("Tình trạng: %(state)s", state=_(STATE_LABELS[State(p.status)])),
-        _("Ngày tiếp nhận: %(day)s", day=_day(p.received_at.astimezone(clock.tz()).date())),
-        _("Hạn trả lời: %(due)s (quá %(num)d ngày làm việc)", due=_day(p.reply_due),
-          num=item.days_late),
-        _("Cán bộ xử lý: %(who)s", who=assignee),
-        "",
+        *facts, "",
         _("Nội dung (trích): “%(text)s”", text=_excerpt(p)),
-        *[ln.strip() for ln in _gop_y_note(p)],
-        "",
-        _("Xem và xử lý: %(url)s", url=_link(p)),
-        "",
-        _("Thư này chỉ gửi một lần cho mỗi hạn trả lời."),
-    ]
-    return subject, "\n".join(lines)
+        *[ln.strip() for ln in _gop_y_note(p)], "",
+        _("Xem và xử lý: %(url)s", url=_link(p)), "",
+        once,
+    ])
+
+
+def _received_on(p: Petition) -> str:
+    return _("Ngày tiếp nhận: %(day)s", day=_day(p.received_at.astimezone(clock.tz()).date()))
+
+
+def _what(p: Petition) -> str:
+    return _("góp ý") if p.kind == rules.GOP_Y else _("phản ánh, kiến nghị")
+
+
+def _escalation(item: _Item) -> tuple[str, str]:
+    p = item.petition
+    subject = _("Quá hạn trả lời %(what)s %(code)s — %(unit)s", what=_what(p),
+                code=services.show_code(p), unit=p.unit.name)
+    assignee = p.assignee.email if p.assignee is not None else _("chưa phân công")
+    return subject, _about(
+        p, _("Một %(what)s của đơn vị đã quá hạn trả lời và chưa được trả lời.", what=_what(p)),
+        [_("Tình trạng: %(state)s", state=_(STATE_LABELS[State(p.status)])),
+         _received_on(p),
+         _("Hạn trả lời: %(due)s (quá %(num)d ngày làm việc)", due=_day(p.reply_due),
+           num=item.days_late),
+         _("Cán bộ xử lý: %(who)s", who=assignee)],
+        _("Thư này chỉ gửi một lần cho mỗi hạn trả lời."))
 
 
 def _classify_reminder(p: Petition) -> tuple[str, str]:
-    what = _("góp ý") if p.kind == rules.GOP_Y else _("phản ánh, kiến nghị")
     subject = _("Chưa phân loại, quá hạn: %(code)s — %(unit)s", code=services.show_code(p),
                 unit=p.unit.name)
-    lines = [
-        _("Một %(what)s chưa được phân loại (tiếp nhận, không tiếp nhận hoặc chuyển) dù đã "
-          "qua hạn phân loại.", what=what),
-        "",
-        _("Mã: %(code)s", code=services.show_code(p)),
-        _("Đơn vị: %(unit)s", unit=p.unit.name),
-        _("Ngày tiếp nhận: %(day)s", day=_day(p.received_at.astimezone(clock.tz()).date())),
-        _("Hạn phân loại: %(due)s", due=_day(p.classify_due)),
-        _("Hạn chuyển cơ quan có thẩm quyền: %(due)s", due=_day(p.transfer_due)),
-        _("Hạn trả lời: %(due)s", due=_day(p.reply_due)),
-        "",
-        _("Nội dung (trích): “%(text)s”", text=_excerpt(p)),
-        *[ln.strip() for ln in _gop_y_note(p)],
-        "",
-        _("Xem và xử lý: %(url)s", url=_link(p)),
-        "",
-        _("Thư này chỉ gửi một lần cho mỗi hạn phân loại."),
-    ]
-    return subject, "\n".join(lines)
+    return subject, _about(
+        p, _("Một %(what)s chưa được phân loại (tiếp nhận, không tiếp nhận hoặc chuyển) dù đã "
+             "qua hạn phân loại.", what=_what(p)),
+        [_received_on(p),
+         _("Hạn phân loại: %(due)s", due=_day(p.classify_due)),
+         _("Hạn chuyển cơ quan có thẩm quyền: %(due)s", due=_day(p.transfer_due)),
+         _("Hạn trả lời: %(due)s", due=_day(p.reply_due))],
+        _("Thư này chỉ gửi một lần cho mỗi hạn phân loại."))

@@ -17,12 +17,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, BrowserContext, Page
-from tests_support import SHOTS, sign_in
+from tests_support import SHOTS, read_poster, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -75,20 +73,6 @@ def flashes(page: Page) -> str:
 def submit(page: Page, button: str) -> None:
     page.get_by_role("button", name=button).click()
     page.wait_for_load_state("load")
-
-
-def read_poster(pdf: bytes) -> tuple[str, str]:
-    """The QR code's URL, as a phone camera reads it, and the poster's printed text."""
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        page = doc[0]
-        image = page.render(scale=150 / 72).to_pil()
-        text = page.get_textpage().get_text_range()
-    finally:
-        doc.close()
-    codes = zxingcpp.read_barcodes(image)
-    assert len(codes) == 1, f"expected one QR code on the poster, found {len(codes)}"
-    return codes[0].text, text
 
 
 def answer_survey(page: Page) -> int:

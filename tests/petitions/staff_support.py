@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select, update
 
 from feedback.extensions import db
-from feedback.models import Petition, PetitionAttachment, PetitionEvent, ReplyTemplate
+from feedback.models import Petition, PetitionAttachment, PetitionEvent, ReplyTemplate, User
+from feedback.petitions import services
 
 WATCHED = (Petition, PetitionEvent, PetitionAttachment, ReplyTemplate)
 
@@ -28,6 +30,17 @@ def load(app: Flask, code: str) -> Petition:
     with app.app_context():
         p = db.session.scalar(select(Petition).where(Petition.code == code))
         assert p is not None
+        db.session.expunge(p)
+        return p
+
+
+def act(app: Flask, code: str, action: str, who: User, now: datetime | None = None,
+        **fields: Any) -> Petition:
+    """One workflow action through the service, as `who` (at `now`); the petition after it."""
+    with app.app_context():
+        p = db.session.scalar(select(Petition).where(Petition.code == code))
+        services.act(p, action, db.session.get(User, who.id), fields, now=now)
+        db.session.refresh(p)
         db.session.expunge(p)
         return p
 

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from staff_support import act
 
 from feedback.extensions import db
-from feedback.models import AuditEvent, Petition, Unit, User
-from feedback.petitions import clock, rules, services
+from feedback.models import AuditEvent, Petition, Unit
+from feedback.petitions import clock, rules
 from feedback.petitions.workflow import WorkflowError
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,19 +42,9 @@ def _dates(app: Flask, code: str) -> tuple[Any, ...]:
                 p.closed_at)
 
 
-def _act(app: Flask, code: str, action: str, who: User, now: datetime | None = None,
-         **fields: Any) -> Petition:
-    with app.app_context():
-        p = _load(code)
-        services.act(p, action, db.session.get(User, who.id), fields, now=now)
-        db.session.refresh(p)
-        db.session.expunge(p)
-        return p
-
-
 def _accepted(app: Flask, world: Any, petition: Any, unit: Unit | None = None) -> Petition:
     p = petition(unit or world.commune, received_at=RECEIVED)
-    return _act(app, p.code, "accept", world.leader, now=local(3), category="1",
+    return act(app, p.code, "accept", world.leader, now=local(3), category="1",
                 assignee=str(world.officer.id))
 
 
@@ -102,7 +93,7 @@ def test_a_day_off_after_every_deadline_moves_nothing(
 def test_a_closed_petition_keeps_its_dates_and_its_verdict(
         app: Flask, world: Any, petition: Any) -> None:
     answered = _accepted(app, world, petition)
-    answered = _act(app, answered.code, "answer", world.officer, now=local(16, 15),
+    answered = act(app, answered.code, "answer", world.officer, now=local(16, 15),
                     answer="Đã trả hồ sơ.")
     assert answered.on_time is True
     before = _dates(app, answered.code)
@@ -123,9 +114,9 @@ def test_a_closed_petition_keeps_its_dates_and_its_verdict(
 def test_a_rejected_or_transferred_petition_does_not_move(
         app: Flask, world: Any, petition: Any) -> None:
     rejected = petition(world.commune, received_at=RECEIVED)
-    _act(app, rejected.code, "reject", world.leader, now=local(3), reason="Không rõ nội dung")
+    act(app, rejected.code, "reject", world.leader, now=local(3), reason="Không rõ nội dung")
     transferred = petition(world.commune, received_at=RECEIVED)
-    _act(app, transferred.code, "transfer", world.leader, now=local(3),
+    act(app, transferred.code, "transfer", world.leader, now=local(3),
          receiving_body="UBND huyện", reason="Ngoài thẩm quyền")
     before = (_dates(app, rejected.code), _dates(app, transferred.code))
     assert _set_day(app, date(2026, 12, 3), False) == 0
@@ -192,10 +183,10 @@ def test_removing_a_profile_inherits_again_and_moves_its_petitions(
 def test_a_pause_pushes_the_reply_by_the_working_days_paused(
         app: Flask, world: Any, petition: Any) -> None:
     p = _accepted(app, world, petition)
-    p = _act(app, p.code, "wait", world.officer, now=local(7, 10), note="Xin giấy hẹn")
+    p = act(app, p.code, "wait", world.officer, now=local(7, 10), note="Xin giấy hẹn")
     assert p.paused_since is not None
     # Resumed Thursday: Mon 7, Tue 8 and Wed 9 were paused, three working days.
-    p = _act(app, p.code, "resume", world.officer, now=local(10, 9))
+    p = act(app, p.code, "resume", world.officer, now=local(10, 9))
     assert p.reply_due == date(2026, 12, 21)
     assert (p.classify_due, p.transfer_due) == (date(2026, 12, 4), date(2026, 12, 9)), \
         "classification and transfer are never paused"
@@ -207,8 +198,8 @@ def test_a_pause_pushes_the_reply_by_the_working_days_paused(
 def test_a_pause_over_a_weekend_counts_only_its_working_days(
         app: Flask, world: Any, petition: Any) -> None:
     p = _accepted(app, world, petition)
-    _act(app, p.code, "wait", world.officer, now=local(4, 16), note="Xin bản chụp")
-    p = _act(app, p.code, "resume", world.officer, now=local(8, 8))
+    act(app, p.code, "wait", world.officer, now=local(4, 16), note="Xin bản chụp")
+    p = act(app, p.code, "resume", world.officer, now=local(8, 8))
     # Fri 4 and Mon 7 paused (Sat, Sun are not working days anyway).
     assert p.reply_due == date(2026, 12, 18)
 
@@ -217,10 +208,10 @@ def test_the_extension_adds_its_days_once(app: Flask, world: Any, petition: Any)
     _set_profile(app, world.commune, classify_days=2, transfer_days=5, reply_days=10,
                  extension_days=5)
     p = _accepted(app, world, petition)
-    p = _act(app, p.code, "extend", world.leader, now=local(10), reason="Cần xác minh")
+    p = act(app, p.code, "extend", world.leader, now=local(10), reason="Cần xác minh")
     assert p.extended is True and p.reply_due == date(2026, 12, 23)
     with pytest.raises(WorkflowError):
-        _act(app, p.code, "extend", world.leader, now=local(11), reason="Lần nữa")
+        act(app, p.code, "extend", world.leader, now=local(11), reason="Lần nữa")
     assert _dates(app, p.code)[2] == date(2026, 12, 23)
     # Recomputed after a calendar change: the extension is still counted once.
     assert _set_day(app, date(2026, 12, 21), False) == 1

@@ -8,18 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import update
+from staff_support import act
 
 from feedback.extensions import db
 from feedback.links import format_short_code
-from feedback.models import Petition, Unit, User
-from feedback.petitions import clock, services
-
-
-def act(app: Flask, code: str, action: str, who: User, **fields: Any) -> None:
-    with app.app_context():
-        p = db.session.scalar(select(Petition).where(Petition.code == code))
-        services.act(p, action, db.session.get(User, who.id), fields)
+from feedback.models import Petition, Unit
+from feedback.petitions import clock
 
 
 def published(app: Flask, world: Any, petition: Any, text: str, *, unit: Any = None,

@@ -9,16 +9,11 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from staff_support import act
 
 from feedback.extensions import db
-from feedback.models import Petition, PetitionEvent, User
+from feedback.models import Petition, PetitionEvent
 from feedback.petitions import public, services
-
-
-def act(app: Flask, code: str, action: str, who: User, **fields: Any) -> None:
-    with app.app_context():
-        p = db.session.scalar(select(Petition).where(Petition.code == code))
-        services.act(p, action, db.session.get(User, who.id), fields)
 
 
 def answer(app: Flask, world: Any, code: str) -> None:

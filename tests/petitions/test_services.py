@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from staff_support import act
 
 from feedback.extensions import db
 from feedback.links import new_submission_id, normalise_short_code
@@ -59,28 +60,18 @@ def test_the_same_submission_files_one_petition(app: Flask, world: Any) -> None:
         assert db.session.scalar(select(func.count(Petition.id))) == 1
 
 
-def _act(app: Flask, code: str, action: str, who: User, now: datetime | None = None,
-         **fields: Any) -> Petition:
-    with app.app_context():
-        p = _load(code)
-        services.act(p, action, db.session.get(User, who.id), fields, now=now)
-        db.session.refresh(p)
-        db.session.expunge(p)
-        return p
-
-
 def test_a_petition_from_receipt_to_archive(app: Flask, world: Any, petition: Any) -> None:
     p = petition(world.commune)
-    p = _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    p = act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
     assert (p.status, p.category, p.assignee_id) == ("in_progress", 1, world.officer.id)
-    p = _act(app, p.code, "wait", world.officer, note="Xin bản chụp giấy hẹn")
+    p = act(app, p.code, "wait", world.officer, note="Xin bản chụp giấy hẹn")
     assert p.status == "waiting_citizen" and p.paused_since is not None
-    p = _act(app, p.code, "resume", world.officer)
+    p = act(app, p.code, "resume", world.officer)
     assert p.status == "in_progress" and p.paused_since is None
-    p = _act(app, p.code, "answer", world.officer, answer="Đã trả hồ sơ ngày 3/12.")
+    p = act(app, p.code, "answer", world.officer, answer="Đã trả hồ sơ ngày 3/12.")
     assert p.status == "answered" and p.on_time is True and p.closed_at is not None
-    p = _act(app, p.code, "publish", world.leader, public_text="Đã trả hồ sơ.")
-    p = _act(app, p.code, "archive", world.leader)
+    p = act(app, p.code, "publish", world.leader, public_text="Đã trả hồ sơ.")
+    p = act(app, p.code, "archive", world.leader)
     assert (p.status, p.archived_from) == ("archived", "published")
     with app.app_context():
         events = db.session.scalars(select(PetitionEvent).where(
@@ -128,9 +119,9 @@ def test_an_extension_moves_the_date_once_and_tells_the_sender(
     p = petition(world.commune, sender_email="an@example.vn",
                  received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
     before_due = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)  # an extension precedes the date
-    _act(app, p.code, "accept", world.leader, now=before_due, category="1",
+    act(app, p.code, "accept", world.leader, now=before_due, category="1",
          assignee=str(world.officer.id))
-    p = _act(app, p.code, "extend", world.leader, now=before_due,
+    p = act(app, p.code, "extend", world.leader, now=before_due,
              reason="Cần xác minh tại thực địa")
     assert p.extended and p.reply_due == date(2026, 12, 30)  # 10 + 10 working days
     with app.app_context(), pytest.raises(WorkflowError) as again:
@@ -144,7 +135,7 @@ def test_a_late_answer_needs_its_reason_and_the_late_list_shows_it(
         app: Flask, world: Any, petition: Any) -> None:
     # Received Wed 2/12/2026, reply due Wed 16/12; answered Fri 18/12.
     p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
-    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
     late = datetime(2026, 12, 18, 3, 0, tzinfo=UTC)
     with app.app_context():
         with pytest.raises(WorkflowError) as refused:
@@ -187,7 +178,7 @@ def test_two_people_acting_at_once_cannot_both_succeed(app: Flask, world: Any,
 def test_no_extension_once_the_reply_date_has_passed(app: Flask, world: Any,
                                                      petition: Any) -> None:
     p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
-    _act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    act(app, p.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
     with app.app_context():
         with pytest.raises(WorkflowError) as refused:
             services.act(_load(p.code), "extend", db.session.get(User, world.leader.id),
@@ -227,9 +218,9 @@ def _paused_petition(app: Flask, world: Any, petition: Any, paused_at: datetime)
     """Received Wed 2/12/2026 (reply due Wed 16/12), accepted, then waiting from `paused_at`."""
     p = petition(world.commune, received_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
     accepted = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
-    _act(app, p.code, "accept", world.leader, now=accepted, category="1",
+    act(app, p.code, "accept", world.leader, now=accepted, category="1",
          assignee=str(world.officer.id))
-    _act(app, p.code, "wait", world.officer, now=paused_at, note="Xin bản chụp giấy hẹn")
+    act(app, p.code, "wait", world.officer, now=paused_at, note="Xin bản chụp giấy hẹn")
     return p.code
 
 
@@ -273,7 +264,7 @@ def test_resuming_pushes_the_date_by_the_working_days_paused(
     """Paused Wed 16/12 (its due day), resumed Mon 21/12: Wed, Thu, Fri were paused, so the
     reply is due three working days after 16/12, Mon 21/12; the pause marks are cleared."""
     code = _paused_petition(app, world, petition, datetime(2026, 12, 16, 3, 0, tzinfo=UTC))
-    p = _act(app, code, "resume", world.officer, now=datetime(2026, 12, 21, 2, 0, tzinfo=UTC))
+    p = act(app, code, "resume", world.officer, now=datetime(2026, 12, 21, 2, 0, tzinfo=UTC))
     assert (p.status, p.paused_since, p.paused_on) == ("in_progress", None, None)
     assert p.reply_due == date(2026, 12, 21)
 

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
+from staff_support import act
 
 from feedback.extensions import db
 from feedback.models import MailMessage, Petition, User
@@ -22,12 +23,7 @@ PHONE = "0912345678"
 
 
 def _act(app: Flask, code: str, action: str, who: User, **fields: Any) -> Petition:
-    with app.app_context():
-        p = db.session.scalar(select(Petition).where(Petition.code == code))
-        services.act(p, action, db.session.get(User, who.id), fields, now=MONDAY)
-        db.session.refresh(p)
-        db.session.expunge(p)
-        return p
+    return act(app, code, action, who, now=MONDAY, **fields)
 
 
 def _assigned(app: Flask, world: Any, petition: Any, **fields: Any) -> Petition:

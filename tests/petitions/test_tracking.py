@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from staff_support import act
 
-from feedback.extensions import db
 from feedback.links import SHORT_ALPHABET, format_short_code, new_short_code
-from feedback.models import Petition, User
-from feedback.petitions import services
-
-
-def act(app: Flask, code: str, action: str, who: User, **fields: Any) -> None:
-    with app.app_context():
-        p = db.session.scalar(select(Petition).where(Petition.code == code))
-        services.act(p, action, db.session.get(User, who.id), fields)
 
 
 def answer(app: Flask, world: Any, code: str, *, publish: bool = False,
