@@ -375,15 +375,37 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
         case Action.REJECT:
             petition.reason = note = _text(fields, "reason")
             petition.closed_at, petition.on_time = now, None
+            mail_what = ("reject",
+                         _("Không tiếp nhận phản ánh, kiến nghị %(code)s",
+                           code=show_code(petition)),
+                         _("%(unit)s không tiếp nhận phản ánh, kiến nghị %(code)s của ông/bà."
+                           "\nLý do: %(reason)s", unit=petition.unit.name,
+                           code=show_code(petition), reason=petition.reason))
         case Action.TRANSFER:
             petition.receiving_body = _text(fields, "receiving_body", 300)
             petition.reason = note = _text(fields, "reason")
             petition.closed_at = now
             petition.on_time = rules.on_time(now, petition.transfer_due, clock.tz())
             detail = {"receiving_body": petition.receiving_body}
+            mail_what = ("transfer",
+                         _("Chuyển phản ánh, kiến nghị %(code)s đến cơ quan có thẩm quyền",
+                           code=show_code(petition)),
+                         _("%(unit)s đã chuyển phản ánh, kiến nghị %(code)s của ông/bà đến "
+                           "%(body)s, cơ quan có thẩm quyền giải quyết.\nLý do: %(reason)s",
+                           unit=petition.unit.name, code=show_code(petition),
+                           body=petition.receiving_body, reason=petition.reason))
         case Action.WAIT:
             petition.paused_since = now
             petition.paused_on = clock.counting_day(now)
+            asked = 1 + sum(e.action == Action.WAIT.value for e in petition.events)
+            mail_what = (f"wait:{asked}",
+                         _("Đề nghị bổ sung phản ánh, kiến nghị %(code)s",
+                           code=show_code(petition)),
+                         _("%(unit)s đề nghị ông/bà bổ sung cho phản ánh, kiến nghị %(code)s:"
+                           "\n\n%(note)s\n\nThời hạn trả lời tạm dừng trong khi chờ ông/bà "
+                           "bổ sung và được tính tiếp khi đơn vị nhận đủ. Theo dõi tại %(url)s.",
+                           unit=petition.unit.name, code=show_code(petition), note=note,
+                           url=_tracking_url()))
         case Action.RESUME:
             petition.paused_since = petition.paused_on = None
         case Action.ANSWER:

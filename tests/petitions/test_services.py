@@ -131,6 +131,31 @@ def test_an_extension_moves_the_date_once_and_tells_the_sender(
     assert [m for m in smtp.messages if "30/12/2026" in _text_of(m[1])]
 
 
+def test_the_sender_is_told_of_each_request_a_rejection_and_a_transfer(
+        app: Flask, world: Any, petition: Any, smtp: Any) -> None:
+    """Asked twice for more (two mails, each with what is asked), then a transfer; another
+    petition rejected: every step that needs the sender's attention reaches their email."""
+    asked = petition(world.commune, sender_email="an@example.vn")
+    act(app, asked.code, "accept", world.leader, category="1", assignee=str(world.officer.id))
+    for note in ("Xin bản chụp giấy hẹn", "Xin số hồ sơ"):
+        act(app, asked.code, "wait", world.officer, note=note)
+        act(app, asked.code, "resume", world.officer)
+    act(app, asked.code, "transfer", world.leader, receiving_body="UBND huyện Hoằng Hóa",
+        reason="Thuộc thẩm quyền cấp huyện")
+    rejected = petition(world.commune, sender_email="binh@example.vn")
+    act(app, rejected.code, "reject", world.officer, reason="Nội dung là khiếu nại")
+    to_an = [_text_of(raw) for rcpts, raw in smtp.messages if rcpts == ["an@example.vn"]]
+    asks = [body for body in to_an if "đề nghị ông/bà bổ sung" in body]
+    assert len(asks) == 2 and "Xin bản chụp giấy hẹn" in asks[0] and "Xin số hồ sơ" in asks[1]
+    assert any("UBND huyện Hoằng Hóa" in body and "Thuộc thẩm quyền cấp huyện" in body
+               for body in to_an)
+    to_binh = [_text_of(raw) for rcpts, raw in smtp.messages if rcpts == ["binh@example.vn"]]
+    assert any("không tiếp nhận" in body and "Nội dung là khiếu nại" in body
+               for body in to_binh)
+    # The acknowledgement, two requests and the transfer (the rejection): each once.
+    assert len(to_an) == 1 + 2 + 1 and len(to_binh) == 1 + 1
+
+
 def test_a_late_answer_needs_its_reason_and_the_late_list_shows_it(
         app: Flask, world: Any, petition: Any) -> None:
     # Received Wed 2/12/2026, reply due Wed 16/12; answered Fri 18/12.
