@@ -8,6 +8,11 @@ a second line becomes a new header, a broken poster or a broken row. So a one-li
 (a name, a code, a label) holds no control character at all (Unicode category Cc, which
 includes tab, CR and LF) and no Unicode line or paragraph separator; a multi-line value (a
 note) may hold tab, CR and LF, nothing else of Cc.
+
+Neither may hold a lone surrogate (category Cs): no database driver can encode one, so it
+would fail at the insert. Forms never produce one (their bodies are decoded with
+replacement characters), but a JSON `"\ud800"` escape or a command-line argument that
+is not UTF-8 does.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ def forbidden_characters(text: str, *, multiline: bool = False) -> list[str]:
     """The characters of `text` that the rule refuses, in order (empty when it is fine)."""
     return [c for c in text
             if (unicodedata.category(c) == "Cc" and not (multiline and c in MULTILINE_ALLOWED))
-            or (not multiline and c in LINE_SEPARATORS)]
+            or (not multiline and c in LINE_SEPARATORS)
+            or "\ud800" <= c <= "\udfff"]
 
 
 def has_control(text: str, *, multiline: bool = False) -> bool:

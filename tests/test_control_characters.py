@@ -44,6 +44,8 @@ BAD = {"nul": "Xã\x00 Z", "newline": "Xã\nZ"}
     ("dòng 1\r\ndòng 2\tcột", True, ""),
     ("dòng 1\x00", True, "\x00"),
     ("a\u2028b", True, ""),
+    ("a\ud800b", False, "\ud800"),  # a lone surrogate: no database can store it
+    ("dòng\udc80", True, "\udc80"),
 ])
 def test_forbidden_characters(text: str, multiline: bool, refused: str) -> None:
     assert "".join(forbidden_characters(text, multiline=multiline)) == refused

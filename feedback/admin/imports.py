@@ -18,6 +18,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from feedback.admin.unit_rules import MESSAGES as RULE_MESSAGES
@@ -326,11 +327,15 @@ def _xlsx_records(content: bytes) -> tuple[list[tuple[int, list[str]]] | None, l
 
 
 def _cell_text(value: object) -> str:
-    """A number typed as a code (e.g. 1001) comes back from Excel as 1001.0."""
+    """A number typed as a code (e.g. 1001) comes back from Excel as 1001.0; a date and
+    time cell as a datetime with the float noise of Excel's day fractions
+    (04:52:59.085), read as the nearest second, `2026-12-05 04:52:59`."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return (value + timedelta(microseconds=500_000)).replace(microsecond=0).isoformat(" ")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

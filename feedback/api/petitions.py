@@ -151,7 +151,10 @@ def petition_action(code: str) -> Response:
     if user().role not in ACTING_ROLES:
         return _refusal(403, "forbidden_role", _(MSG_FORBIDDEN_ROLE))
     p = _in_scope(code)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder recurses: not an action
+        body = None
     if not isinstance(body, dict):
         return _refusal(400, "bad_json", _("Nội dung gửi lên phải là một đối tượng JSON."))
     action = body.get("action")

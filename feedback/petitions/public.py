@@ -158,7 +158,8 @@ def proven(proof: str, *, max_age: int = PROOF_MAX_AGE) -> Petition | None:
         data: Any = _serializer().loads(proof, max_age=max_age)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int) or not (
+            0 < data["p"] < 2**31):  # an id the database can hold (we sign only real ones)
         return None
     petition = db.session.get(Petition, data["p"])
     return petition if petition is not None and petition.code == data.get("c") else None

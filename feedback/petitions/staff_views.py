@@ -227,7 +227,7 @@ def act(code: str) -> tuple[str, int] | Response:
     return redirect(url_for(".show", code=petition.code), code=303)
 
 
-@bp.get("/<code>/files/<int:attachment_id>")
+@bp.get("/<code>/files/<int(max=2147483647):attachment_id>")
 @roles_required()
 def download(code: str, attachment_id: int) -> Response:
     """An attachment, only to staff who may see the petition; always as a download (never
@@ -364,7 +364,7 @@ def create_template() -> tuple[str, int] | Response:
     return redirect(url_for(".templates", unit=unit.code), code=303)
 
 
-@bp.post("/templates/<int:template_id>")
+@bp.post("/templates/<int(max=2147483647):template_id>")
 @roles_required(*CHANGERS)
 def change_template(template_id: int) -> tuple[str, int] | Response:
     """Save an edit, retire (`do=retire`) or bring back (`do=restore`) one template."""

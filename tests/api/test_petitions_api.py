@@ -220,6 +220,10 @@ def _ready(app: Flask, client: FlaskClient, world: Any, login: Any, petition: An
     ("leader", {"action": "assign", "assignee": True}, 422, "bad_field:assignee"),
     ("leader", {"action": "note", "note": "x" * 20000}, 422, "bad_field:note"),
     ("leader", {"action": "note", "note": "a\x00b"}, 422, "bad_field:note"),
+    ("leader", {"action": "note", "note": "a\ud800b"}, 422, "bad_field:note"),
+    ("leader", {"action": "wait", "note": "\udc80"}, 422, "bad_field:note"),
+    ("leader", {"action": "transfer", "receiving_body": "Sở\udfff", "reason": "x"}, 422,
+     "bad_field:receiving_body"),
 ])
 def test_refusals_are_stable_json_codes_and_change_nothing(
         app: Flask, client: FlaskClient, world: Any, login: Any, petition: Any, who: str,
@@ -267,7 +271,8 @@ def test_messages_follow_the_language(client: FlaskClient, world: Any, login: An
     assert resp.get_json()["message"] == "Vai trò của bạn không được thực hiện thao tác này."
 
 
-@pytest.mark.parametrize("data", ["{not json", "[1, 2]", '"accept"', "", "null"])
+@pytest.mark.parametrize("data", ["{not json", "[1, 2]", '"accept"', "", "null",
+                                  "[" * 5000 + "]" * 5000, '{"a":' * 5000 + "1" + "}" * 5000])
 def test_malformed_json_is_400(app: Flask, client: FlaskClient, world: Any, login: Any,
                                petition: Any, data: str) -> None:
     p = petition(world.commune)

@@ -105,6 +105,10 @@ def test_a_proof_is_for_one_petition_and_expires(app, world, petition) -> None:
             assert public.proven(proof) is None
         finally:
             app.config["SECRET_KEY"] = saved
+    with app.test_request_context():  # signed, but no id a database could hold
+        for impossible in (2**31, 2**70, -1, 0):
+            forged = public._serializer().dumps({"p": impossible, "c": p.code})
+            assert public.proven(forged) is None
 
 
 def test_a_bad_rating_value_is_refused(app, client, world, petition) -> None:

@@ -174,8 +174,10 @@ def test_an_xlsx_register_with_date_cells(
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER.split(","))
-    # Excel's date cells carry no time zone: they are read as the app's local time.
-    received, answered = datetime(2026, 3, 2, 8, 30), datetime(2026, 3, 4, 10, 0)  # noqa: DTZ001
+    # Excel's date cells carry no time zone: they are read as the app's local time. A
+    # time typed in Excel is a fraction of a day and comes back with float noise.
+    received = datetime(2026, 3, 2, 8, 29, 59, 985_000)  # noqa: DTZ001
+    answered = datetime(2026, 3, 4, 10, 0, 0, 85_000)  # noqa: DTZ001
     sheet.append(["xa-a1", "paper", received, "Lê Văn Cường", "Thôn 1", 912345678, None, 1,
                   "Chậm trả kết quả", answered, "Đã trả"])
     buffer = io.BytesIO()
@@ -190,6 +192,7 @@ def test_an_xlsx_register_with_date_cells(
         stored = db.session.scalar(select(Petition))
         assert (stored.status, stored.on_time, stored.sender_phone) == (
             "answered", True, "912345678")
+        assert stored.received_at == datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 8:30 local
         assert db.session.scalar(select(func.count(PetitionEvent.id))) == 2
 
 

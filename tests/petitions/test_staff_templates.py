@@ -110,6 +110,10 @@ def test_another_units_templates_are_404(app: Flask, client: FlaskClient, world:
                              data={"title": "T", "body": "B"}),
                  client.post(f"/staff/petitions/templates/{template_id}",
                              data={"do": "retire"}),
-                 client.post("/staff/petitions/templates/999999", data={"do": "retire"})):
+                 client.post("/staff/petitions/templates/999999", data={"do": "retire"}),
+                 # beyond any database's integer key: 404, never a 500
+                 client.post(f"/staff/petitions/templates/{2**31}", data={"do": "retire"}),
+                 client.post(f"/staff/petitions/templates/{2**70}", data={"do": "retire"}),
+                 client.get(f"/staff/petitions/x/files/{2**63}")):
         assert resp.status_code == 404 and "Hoằng Ngọc" not in text(resp)
     assert snapshot(app) == before
