@@ -19,8 +19,9 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from feedback import links, mail, org
@@ -111,18 +112,22 @@ def _new_code() -> str:
             return code
 
 
-def build(new: NewPetition, *, now: datetime | None = None, cal: Calendar | None = None,
-          profile: rules.Profile | None = None, code: str | None = None) -> Petition:
-    """A new petition with its receipt event and due dates, added to the session (not
-    committed: `file` commits one, the register import a whole file). A caller building
-    many passes the calendar and the unit's profile, read once. Without `code`, a fresh
-    one checked against the table (a whole file must not fail on one collision)."""
+@dataclass
+class _Composed:
+    """A new petition and the rows that go with it, not yet in the session."""
+
+    petition: Petition
+    events: list[PetitionEvent]
+    files: list[PetitionAttachment]
+
+
+def _compose(new: NewPetition, *, now: datetime, cal: Calendar, profile: rules.Profile,
+             code: str) -> _Composed:
     if new.channel not in rules.CHANNELS:
         raise ValueError(f"unknown channel {new.channel!r}")
-    now = now or clock.now()
     received_at = new.received_at or now
     petition = Petition(
-        code=code or _new_code(), submission_id=new.submission_id, unit_id=new.unit_id,
+        code=code, submission_id=new.submission_id, unit_id=new.unit_id,
         counter_id=new.counter_id, procedure_id=new.procedure_id, channel=new.channel,
         kind=rules.kind_of(new.sender_name, new.sender_address, new.sender_phone,
                            new.sender_email),
@@ -132,30 +137,68 @@ def build(new: NewPetition, *, now: datetime | None = None, cal: Calendar | None
         sender_email=_blank_to_none(new.sender_email),
         category=new.category, dossier_code=_blank_to_none(new.dossier_code),
         content=new.content.strip(), status=State.RECEIVED.value, received_at=received_at,
-        recorded_at=now, entered_by_id=new.entered_by_id, extended=False,
+        recorded_at=now, entered_by_id=new.entered_by_id, extended=False, version=1,
     )
-    clock.apply_dues(petition, clock.dues_for(
-        petition, cal=cal or clock.calendar(), profile=profile or clock.profile_for(new.unit_id)))
-    db.session.add(petition)
-    petition.events.append(PetitionEvent(
+    clock.apply_dues(petition, clock.dues_for(petition, cal=cal, profile=profile))
+    events = [PetitionEvent(
         at=now, actor_id=new.entered_by_id, action=RECEIVE, from_state=None,
         to_state=State.RECEIVED.value, note="",
         # The real receipt time (a letter's date) differs from `at` (when it was typed).
         detail=json.dumps({"channel": new.channel, "received_at": received_at.isoformat()}),
-    ))
-    for stored in new.files:
-        petition.attachments.append(PetitionAttachment(
-            filename=stored.filename, content_type=stored.content_type, size=stored.size,
-            sha256=stored.sha256, storage_name=stored.storage_name, created_at=now))
+    )]
+    files = [PetitionAttachment(
+        filename=stored.filename, content_type=stored.content_type, size=stored.size,
+        sha256=stored.sha256, storage_name=stored.storage_name, created_at=now)
+        for stored in new.files]
     if new.answered_at is not None:
         petition.status = State.ANSWERED.value
         petition.answer = _blank_to_none(new.answer)
         petition.answered_at = petition.closed_at = new.answered_at
         petition.on_time = rules.on_time(new.answered_at, petition.reply_due, clock.tz())
-        petition.events.append(PetitionEvent(
+        events.append(PetitionEvent(
             at=new.answered_at, actor_id=new.entered_by_id, action=Action.ANSWER.value,
             from_state=State.RECEIVED.value, to_state=State.ANSWERED.value,
             note=petition.answer or "", detail="{}"))
+    return _Composed(petition, events, files)
+
+
+def build(new: NewPetition, *, now: datetime | None = None, cal: Calendar | None = None,
+          profile: rules.Profile | None = None, code: str | None = None) -> Petition:
+    """A new petition with its receipt event and due dates, added to the session (not
+    committed: the register import commits a whole file at once, the demo its own). A
+    caller building many passes the calendar and the unit's profile, read once. Without
+    `code`, a fresh one checked against the table (a whole file must not fail on one
+    collision)."""
+    composed = _compose(new, now=now or clock.now(), cal=cal or clock.calendar(),
+                        profile=profile or clock.profile_for(new.unit_id),
+                        code=code or _new_code())
+    petition = composed.petition
+    db.session.add(petition)
+    petition.events.extend(composed.events)
+    petition.attachments.extend(composed.files)
+    return petition
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {column.key: getattr(obj, column.key)
+            for column in obj.__table__.columns if column.key != "id"}
+
+
+def _insert(composed: _Composed) -> Petition:
+    """Write one new petition and its rows with Core INSERTs, then attach it to the
+    session as if it had been loaded. The public form's hot path: the ORM's unit of work
+    costs three times the INSERTs themselves (1.0 ms against 0.3 ms on SQLite). Its
+    events and files load from the database when asked for, like any loaded petition's."""
+    petition = composed.petition
+    petition.id = db.session.execute(
+        insert(Petition.__table__).returning(Petition.__table__.c.id), _row(petition),
+    ).scalar_one()
+    for model, rows in ((PetitionEvent, composed.events), (PetitionAttachment, composed.files)):
+        if rows:
+            db.session.execute(insert(model.__table__),
+                               [_row(row) | {"petition_id": petition.id} for row in rows])
+    make_transient_to_detached(petition)
+    db.session.add(petition)
     return petition
 
 
@@ -165,13 +208,14 @@ def file(new: NewPetition) -> tuple[Petition, bool]:
     double tap or a retry files one petition and shows the same tracking code."""
     if new.submission_id is not None and not links.is_submission_id(new.submission_id):
         raise ValueError("submission id")
+    cal, profile = clock.calendar(), clock.profile_for(new.unit_id)
     for attempt in range(CODE_ATTEMPTS):
         try:
             # The unique constraints decide, not a look-up first (the public form's hot
             # path): a repeated submission id is a double tap; otherwise the random code
             # was taken (about one in 887 million), so try another.
-            petition = build(new, code=links.new_short_code())
-            db.session.flush()
+            petition = _insert(_compose(new, now=clock.now(), cal=cal, profile=profile,
+                                        code=links.new_short_code()))
             queued = _acknowledge(petition)
             _commit_keeping(petition)
         except IntegrityError:
