@@ -404,10 +404,9 @@ def act(petition: Petition, action: str, actor: User, fields: dict[str, Any],
 def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, Any],
            now: datetime) -> bool:
     """Change the petition as `step` says and record the event; True when mail to the
-    sender was queued. Raises WorkflowError on a bad field value."""
+    sender was queued (`_notify_sender`). Raises WorkflowError on a bad field value."""
     detail: dict[str, Any] = {}
     note = _text(fields, "note")
-    mail_what: tuple[str, str, str] | None = None
     match step.action:
         case Action.ACCEPT:
             petition.category = _category(fields.get("category"))
@@ -419,37 +418,15 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
         case Action.REJECT:
             petition.reason = note = _text(fields, "reason")
             petition.closed_at, petition.on_time = now, None
-            mail_what = ("reject",
-                         _("Không tiếp nhận phản ánh, kiến nghị %(code)s",
-                           code=show_code(petition)),
-                         _("%(unit)s không tiếp nhận phản ánh, kiến nghị %(code)s của ông/bà."
-                           "\nLý do: %(reason)s", unit=petition.unit.name,
-                           code=show_code(petition), reason=petition.reason))
         case Action.TRANSFER:
             petition.receiving_body = _text(fields, "receiving_body", 300)
             petition.reason = note = _text(fields, "reason")
             petition.closed_at = now
             petition.on_time = rules.on_time(now, petition.transfer_due, clock.tz())
             detail = {"receiving_body": petition.receiving_body}
-            mail_what = ("transfer",
-                         _("Chuyển phản ánh, kiến nghị %(code)s đến cơ quan có thẩm quyền",
-                           code=show_code(petition)),
-                         _("%(unit)s đã chuyển phản ánh, kiến nghị %(code)s của ông/bà đến "
-                           "%(body)s, cơ quan có thẩm quyền giải quyết.\nLý do: %(reason)s",
-                           unit=petition.unit.name, code=show_code(petition),
-                           body=petition.receiving_body, reason=petition.reason))
         case Action.WAIT:
             petition.paused_since = now
             petition.paused_on = clock.counting_day(now)
-            asked = 1 + sum(e.action == Action.WAIT.value for e in petition.events)
-            mail_what = (f"wait:{asked}",
-                         _("Đề nghị bổ sung phản ánh, kiến nghị %(code)s",
-                           code=show_code(petition)),
-                         _("%(unit)s đề nghị ông/bà bổ sung cho phản ánh, kiến nghị %(code)s:"
-                           "\n\n%(note)s\n\nThời hạn trả lời tạm dừng trong khi chờ ông/bà "
-                           "bổ sung và được tính tiếp khi đơn vị nhận đủ. Theo dõi tại %(url)s.",
-                           unit=petition.unit.name, code=show_code(petition), note=note,
-                           url=_tracking_url()))
         case Action.RESUME:
             petition.paused_since = petition.paused_on = None
         case Action.ANSWER:
@@ -461,12 +438,6 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
                 if not petition.reason:
                     raise WorkflowError("missing_field:reason", MSG_LATE_REASON)
                 detail = {"late_reason": petition.reason}
-            mail_what = ("answer",
-                         _("Trả lời phản ánh, kiến nghị %(code)s", code=show_code(petition)),
-                         _("%(unit)s trả lời phản ánh, kiến nghị %(code)s của ông/bà:\n\n"
-                           "%(answer)s\n\nÔng/bà có thể đánh giá việc giải quyết tại %(url)s.",
-                           unit=petition.unit.name, code=show_code(petition),
-                           answer=petition.answer, url=_tracking_url()))
         case Action.EXTEND:
             if rules.overdue(petition.reply_due, now.astimezone(clock.tz()).date(),
                              petition.paused_on):
@@ -489,16 +460,51 @@ def _apply(petition: Petition, step: Transition, actor: User, fields: dict[str, 
     if step.action in (Action.RESUME, Action.EXTEND, Action.WAIT):
         db.session.flush()
         clock.refresh(petition)
-    if step.action is Action.EXTEND:
-        mail_what = ("extend",
-                     _("Gia hạn giải quyết phản ánh, kiến nghị %(code)s",
-                       code=show_code(petition)),
-                     _("%(unit)s gia hạn thời hạn trả lời phản ánh, kiến nghị %(code)s đến "
-                       "ngày %(due)s.\nLý do: %(reason)s",
-                       unit=petition.unit.name, code=show_code(petition),
-                       due=format_date(petition.reply_due, "dd/MM/yyyy"),
-                       reason=petition.reason))
-    return _to_sender(petition, *mail_what) if mail_what else False
+    return _notify_sender(petition, step.action, note)
+
+
+#: What the sender is told (by email, when they gave one) after each action that
+#: concerns them: (subject, body), formatted with `_notify_sender`'s values.
+SENDER_NOTICES: dict[Action, tuple[str, str]] = {
+    Action.REJECT: (
+        N_("Không tiếp nhận phản ánh, kiến nghị %(code)s"),
+        N_("%(unit)s không tiếp nhận phản ánh, kiến nghị %(code)s của ông/bà.\n"
+           "Lý do: %(reason)s")),
+    Action.TRANSFER: (
+        N_("Chuyển phản ánh, kiến nghị %(code)s đến cơ quan có thẩm quyền"),
+        N_("%(unit)s đã chuyển phản ánh, kiến nghị %(code)s của ông/bà đến %(body)s, cơ quan "
+           "có thẩm quyền giải quyết.\nLý do: %(reason)s")),
+    Action.WAIT: (
+        N_("Đề nghị bổ sung phản ánh, kiến nghị %(code)s"),
+        N_("%(unit)s đề nghị ông/bà bổ sung cho phản ánh, kiến nghị %(code)s:\n\n%(note)s\n\n"
+           "Thời hạn trả lời tạm dừng trong khi chờ ông/bà bổ sung và được tính tiếp khi đơn "
+           "vị nhận đủ. Theo dõi tại %(url)s.")),
+    Action.ANSWER: (
+        N_("Trả lời phản ánh, kiến nghị %(code)s"),
+        N_("%(unit)s trả lời phản ánh, kiến nghị %(code)s của ông/bà:\n\n%(answer)s\n\n"
+           "Ông/bà có thể đánh giá việc giải quyết tại %(url)s.")),
+    Action.EXTEND: (
+        N_("Gia hạn giải quyết phản ánh, kiến nghị %(code)s"),
+        N_("%(unit)s gia hạn thời hạn trả lời phản ánh, kiến nghị %(code)s đến ngày %(due)s."
+           "\nLý do: %(reason)s")),
+}
+
+
+def _notify_sender(petition: Petition, action: Action, note: str) -> bool:
+    """Queue the sender's notice of `action` (once per action; each request for more
+    information is a notice of its own). True when queued."""
+    texts = SENDER_NOTICES.get(action)
+    if texts is None or not petition.sender_email:
+        return False
+    key = action.value
+    if action is Action.WAIT:
+        key += f":{sum(e.action == Action.WAIT.value for e in petition.events)}"
+    values = {"unit": petition.unit.name, "code": show_code(petition), "note": note,
+              "reason": petition.reason, "body": petition.receiving_body,
+              "answer": petition.answer, "url": _tracking_url(),
+              "due": format_date(petition.reply_due, "dd/MM/yyyy")}
+    subject, body = (_(text, **values) for text in texts)
+    return _to_sender(petition, key, subject, body)
 
 
 def is_open(petition: Petition) -> bool:
