@@ -160,11 +160,14 @@ SLA_KEYS = ("SLA_CLASSIFY_DAYS", "SLA_TRANSFER_DAYS", "SLA_REPLY_DAYS", "SLA_EXT
 
 
 def _check_sla_days(cfg: dict[str, Any]) -> None:
-    """The same 1–60 working days the SLA page allows (`rules.Profile.problems`): a zero
+    """The rule the SLA page applies (`rules.Profile.problems`, 1–60 working days): a zero
     would make every petition due the day it arrives, a negative one fail every filing."""
+    from feedback.petitions.rules import Profile
+
     for key in SLA_KEYS:
         value = cfg[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+        if isinstance(value, bool) or not isinstance(value, int) or (
+                Profile(**{key.removeprefix("SLA_").lower(): value}).problems()):
             raise RuntimeError(f"FEEDBACK_{key} must be a whole number of working days "
                                f"from 1 to 60, not {value!r}")
 

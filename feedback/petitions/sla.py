@@ -38,7 +38,7 @@ from sqlalchemy.orm import selectinload
 from feedback import mail
 from feedback.extensions import db
 from feedback.models import Petition, Unit, User
-from feedback.petitions import clock, rules, services
+from feedback.petitions import clock, inbox, rules, services
 from feedback.petitions.workflow import OPEN, STATE_LABELS, State
 
 EXCERPT_CHARS = 160
@@ -65,7 +65,7 @@ class TickResult:
 class _Item:
     petition: Petition
     days: int  # working days left (0: due today), negative when overdue on a working day
-    overdue: bool  # `rules.overdue`, as the inbox and the figures judge it (any day)
+    overdue: bool  # as the inbox and the figures judge it (`rules.overdue`), any day
 
     @property
     def days_late(self) -> int:
@@ -83,11 +83,11 @@ def tick(*, now: datetime | None = None) -> TickResult:
 
     today = now.astimezone(clock.tz()).date()
     cal = clock.calendar()
-    horizon = cal.add_working_days(today, rules.DUE_SOON_DAYS + 1)
+    marks = inbox.marks(today, cal)  # "due soon" and "overdue" as the inbox shows them
     rows = list(db.session.scalars(
         select(Petition)
         .where(Petition.status.in_([s.value for s in OPEN]),
-               (Petition.reply_due < horizon)
+               (Petition.reply_due < marks.soon_until)
                | ((Petition.status == State.RECEIVED.value) & (Petition.classify_due < today)))
         .options(selectinload(Petition.unit), selectinload(Petition.assignee))
         .order_by(Petition.reply_due, Petition.received_at, Petition.id)))
@@ -96,9 +96,8 @@ def tick(*, now: datetime | None = None) -> TickResult:
     recipients = _Recipients()
     for petition in rows:
         item = _Item(petition, cal.working_days_between(today, petition.reply_due),
-                     rules.overdue(petition.reply_due, today, petition.paused_on))
-        due_soon = (not item.overdue and item.days <= rules.DUE_SOON_DAYS
-                    and petition.paused_on is None)
+                     marks.overdue(petition.reply_due, petition.paused_on))
+        due_soon = marks.due_soon(petition.reply_due, petition.paused_on)
         if petition.assignee_id is not None and (item.overdue or due_soon):
             by_assignee[petition.assignee_id].append(item)
         unclassified = (petition.status == State.RECEIVED.value
