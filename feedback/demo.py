@@ -33,6 +33,7 @@ from feedback.models import (
 )
 from feedback.org import find_unit
 from feedback.petitions import attachments, clock, public, replies, rules, services
+from feedback.reports import tally
 from feedback.reports.periods import last_months
 from feedback.survey import catalogue
 
@@ -216,6 +217,9 @@ def load(seed: int = 2026, per_month: tuple[int, int] = (35, 60)) -> DemoResult:
                 for item, value in answers.items()
             ])
     db.session.commit()
+    # The rows went in by bulk insert, past the write path's bookkeeping: count them into
+    # the aggregate from the raw rows, as `feedback aggregates rebuild` would.
+    tally.rebuild()
     petitions = load_petitions(seed + 1, communes, users)
     return DemoResult(True, total, demo_logins(), petitions)
 

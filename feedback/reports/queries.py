@@ -1,17 +1,16 @@
-"""SQL aggregates over responses. Every query is bounded by unit scope and a UTC range on
-the indexed (unit_id, created_at) pair, and returns counts, never whole tables."""
+"""Queries on the raw responses: the list, the export, the latest comments and names.
+Every query is bounded by unit scope and a UTC range on the indexed (unit_id, created_at)
+pair. The figures are counted in the aggregate instead (feedback.reports.tally)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, distinct, func, select
+from sqlalchemy import CTE, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from feedback import sipas
 from feedback.extensions import db
 from feedback.models import Answer, Counter, Procedure, Response, Unit, User
 
@@ -42,14 +41,13 @@ def _where(stmt: Select, f: Filters) -> Select:  # type: ignore[type-arg]
     return stmt
 
 
-GroupedCounts = dict[int | None, dict[str, dict[int, int]]]
 AnySelect = Select[*tuple[Any, ...]]
 
 
 def child_tree(root_id: int) -> CTE:
     """(unit_id, top) for every unit below `root_id`: `top` is the child of the root whose
-    subtree holds it. One recursive CTE, so a province's ranking of its communes joins
-    responses to it and groups once, instead of one query per commune."""
+    subtree holds it. One recursive CTE, so a province's ranking of its communes costs one
+    query, not one per commune."""
     tree = (select(Unit.id.label("unit_id"), Unit.id.label("top"))
             .where(Unit.parent_id == root_id).cte("child_tree", recursive=True))
     below = db.aliased(Unit)
@@ -57,80 +55,14 @@ def child_tree(root_id: int) -> CTE:
         select(below.id, tree.c.top).join(tree, below.parent_id == tree.c.unit_id))
 
 
-def _grouped(stmt: AnySelect, f: Filters, group_by: str | None
-             ) -> tuple[AnySelect, list[ColumnElement[Any]]]:
-    """Add the group column (as the last column) and the join it needs: 'counter', 'procedure',
-    'child' (the root's child units, each with its subtree) or None (no grouping)."""
-    if group_by is None:
-        return stmt, []
-    if group_by == "child":
-        if f.root_id is None:
-            raise ValueError("grouping by child needs Filters.root_id")
-        tree = child_tree(f.root_id)
-        key: ColumnElement[Any] = tree.c.top
-        stmt = stmt.join(tree, Response.unit_id == tree.c.unit_id)
-    else:
-        key = {"counter": Response.counter_id,
-               "procedure": Response.procedure_id}[group_by].expression
-    return stmt.add_columns(key), [key]
-
-
-def item_counts(f: Filters, group_by: str | None = None) -> GroupedCounts:
-    """{group: {item: {value: n}}}; group is None without `group_by` ('counter',
-    'procedure' or 'child')."""
-    stmt: AnySelect = select(Answer.item, Answer.value, func.count()).select_from(
-        Answer).join(Response, Answer.response_id == Response.id)
-    stmt, keys = _grouped(stmt, f, group_by)
-    stmt = _where(stmt, f).group_by(*keys, Answer.item, Answer.value)
-    out: GroupedCounts = defaultdict(lambda: defaultdict(dict))
-    for row in db.session.execute(stmt):
-        item, value, n = row[0], row[1], row[2]
-        out[row[3] if keys else None][item][value] = n
-    return out
-
-
-def respondents(f: Filters, group_by: str | None = None) -> dict[int | None, dict[str, int]]:
-    """Distinct responses answering each element (and any SAT5 item: sipas.ALL)."""
-    element = func.substr(Answer.item, 1, 2)
-    sat5 = Answer.item.in_(list(sipas.ITEMS))
-
-    def run(extra: list) -> list:  # type: ignore[type-arg]
-        stmt = select(func.count(distinct(Answer.response_id)), *extra).select_from(Answer)
-        stmt, keys = _grouped(stmt.join(Response, Answer.response_id == Response.id), f,
-                              group_by)
-        stmt = _where(stmt, f).where(sat5)
-        return list(db.session.execute(stmt.group_by(*extra, *keys)))
-
-    out: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for row in run([element]):
-        out[row[2] if group_by else None][row[1]] = row[0]
-    for row in run([]):
-        out[row[1] if group_by else None][sipas.ALL] = row[0]
-    return out
-
-
-def response_counts(f: Filters, group_by: str) -> dict[int | None, int]:
-    """Responses per counter, procedure or child unit (every questionnaire, SAT3 too)."""
-    stmt, keys = _grouped(select(func.count(Response.id)).select_from(Response), f, group_by)
-    stmt = _where(stmt, f).group_by(*keys)
-    return {row[1]: row[0] for row in db.session.execute(stmt)}
+def top_children(root_id: int) -> dict[int, int | None]:
+    """{unit id: the child of `root_id` above it} for every unit below the root."""
+    tree = child_tree(root_id)
+    return {u: top for u, top in db.session.execute(select(tree.c.unit_id, tree.c.top))}
 
 
 def response_count(f: Filters) -> int:
     return db.session.scalar(_where(select(func.count(Response.id)), f)) or 0
-
-
-def count_by_channel(f: Filters) -> dict[str, int]:
-    stmt = _where(select(Response.channel, func.count(Response.id)), f).group_by(Response.channel)
-    return {row[0]: row[1] for row in db.session.execute(stmt)}
-
-
-def questionnaire_versions(f: Filters) -> list[tuple[str, int, int]]:
-    stmt = _where(
-        select(Response.questionnaire, Response.questionnaire_version, func.count(Response.id)),
-        f,
-    ).group_by(Response.questionnaire, Response.questionnaire_version)
-    return sorted((r[0], r[1], r[2]) for r in db.session.execute(stmt))
 
 
 def latest_comments(f: Filters, limit: int = 10) -> list[Response]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback import org, sipas
 from feedback.extensions import db
 from feedback.models import Procedure, Response, Unit
-from feedback.reports import queries
+from feedback.reports import cells, queries, tally
 from feedback.reports.periods import Period, last_months
 from feedback.reports.queries import Filters
 
@@ -104,75 +104,76 @@ class Satisfaction:
         }
 
 
-def _groups(f: Filters, group_by: str) -> list[GroupRow]:
-    counts = queries.item_counts(f, group_by)
-    resp = queries.respondents(f, group_by)
-    totals = queries.response_counts(f, group_by)
-    ids = [k for k in counts if k is not None]
+def _groups(found: cells.Cells, grouping: cells.Grouping, *, several_units: bool
+            ) -> list[GroupRow]:
+    """One row per counter or procedure with answers in the period, by name."""
+    shaped = cells.shape(found, grouping)
+    ids = [k for k in shaped.counts if k is not None]
     names: dict[int, str]
-    if group_by == "counter":
-        names = {i: f"{c.unit.name} — {c.name}" if len(f.unit_ids) > 1 else c.name
+    if grouping == "counter":
+        names = {i: f"{c.unit.name} — {c.name}" if several_units else c.name
                  for i, c in queries.counter_names(ids).items()}
     else:
         names = {i: p.name for i, p in queries.procedure_names(ids).items()}
     rows = []
-    for key, item_counts in counts.items():
-        if key is None:
-            continue
-        summary = summarize(item_counts, resp.get(key, {}))
+    for key in ids:
+        summary = summarize(shaped.counts[key], shaped.respondents.get(key, {}))
         name = names.get(key, "?")
         rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name),
-                             totals.get(key, 0)))
+                             shaped.responses.get(key, 0)))
     return sorted(rows, key=lambda g: g.name)
 
 
-def _children(unit: Unit, f: Filters) -> list[GroupRow]:
+def _children(unit: Unit, found: cells.Cells) -> list[GroupRow]:
     """The units directly below `unit`, each with the responses of its whole subtree,
-    ranked by `rank_key`. Three grouped queries (items, respondents, responses) whatever
-    the number of children; an active child without answers is listed too, as "no
-    answers yet", and an inactive one only when it still has answers in the period."""
+    ranked by `rank_key`; an active child without answers is listed too, as "no answers
+    yet", and an inactive one only when it still has answers in the period."""
     children = queries.child_units(unit.id)
     if not children:
         return []
-    counts = queries.item_counts(f, "child")
-    resp = queries.respondents(f, "child")
-    totals = queries.response_counts(f, "child")
+    shaped = cells.shape(found, "unit", queries.top_children(unit.id))
     rows = []
     for child in children:
-        if not child.active and not totals.get(child.id):
+        if not child.active and not shaped.responses.get(child.id):
             continue
-        summary = summarize(counts.get(child.id, {}), resp.get(child.id, {}))
+        summary = summarize(shaped.counts.get(child.id, {}),
+                            shaped.respondents.get(child.id, {}))
         rows.append(GroupRow(child.name, replace(summary.service, code=child.code,
                                                  label=child.name),
-                             totals.get(child.id, 0), code=child.code))
+                             shaped.responses.get(child.id, 0), code=child.code))
     return sorted(rows, key=rank_key)
 
 
-def _counts(f: Filters) -> tuple[sipas.Counts, dict[str, int]]:
-    return queries.item_counts(f).get(None, {}), queries.respondents(f).get(None, {})
-
-
 def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfaction:
-    """Every figure of the period; `comments` > 0 also fetches that many latest comments."""
-    f = filters_for(unit, period)
-    counts, resp = _counts(f)
+    """Every figure of the period, from the aggregate (feedback.reports.tally); `comments`
+    > 0 also fetches that many latest comments."""
+    unit_ids = frozenset(org.descendant_ids(unit.id))
+    found = tally.read_one(unit_ids, period.first, period.last)
+    total = cells.shape(found, "unit")
+    counts = total.counts.get(None, {})
     return Satisfaction(
-        unit=unit, period=period, summary=summarize(counts, resp),
-        responses=queries.response_count(f), by_channel=queries.count_by_channel(f),
-        versions=queries.questionnaire_versions(f), distribution=sipas.distribution(counts),
-        by_counter=_groups(f, "counter"), by_procedure=_groups(f, "procedure"),
-        children=_children(unit, f),
-        comments=queries.latest_comments(f, comments) if comments else [],
+        unit=unit, period=period, summary=summarize(counts, total.respondents.get(None, {})),
+        responses=total.responses.get(None, 0), by_channel=cells.channel_counts(found),
+        versions=cells.version_counts(found), distribution=sipas.distribution(counts),
+        by_counter=_groups(found, "counter", several_units=len(unit_ids) > 1),
+        by_procedure=_groups(found, "procedure", several_units=len(unit_ids) > 1),
+        children=_children(unit, found),
+        comments=(queries.latest_comments(filters_for(unit, period), comments)
+                  if comments else []),
     )
 
 
 def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
-    """The service index of each of the last 12 months (local calendar months)."""
-    unit_ids = frozenset(org.descendant_ids(unit.id))  # once, not once a month
+    """The service index of each of the last 12 months (local calendar months): one read
+    of the aggregate for all of them."""
+    periods = last_months(last_day, months)
+    found = tally.read(org.descendant_ids(unit.id), [(p.first, p.last) for p in periods],
+                       unit_set_only=True)
     out = []
-    for period in last_months(last_day, months):
-        counts, resp = _counts(Filters(unit_ids, *period.bounds(timezone())))
-        out.append((period, summarize(counts, resp).service))
+    for period, month in zip(periods, found, strict=True):
+        total = cells.shape(month, "unit")
+        summary = summarize(total.counts.get(None, {}), total.respondents.get(None, {}))
+        out.append((period, summary.service))
     return out
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback import counter_links, links, mail
 from feedback.extensions import db
 from feedback.models import Answer, Counter, Response
+from feedback.reports import tally
 from feedback.survey import alerts, catalogue
 from feedback.survey.catalogue import Questionnaire
 
@@ -144,6 +145,11 @@ def record(new: NewResponse) -> bool:
                 {"response_id": response_id, "item": k, "value": v}
                 for k, v in new.answers.items()
             ])
+        # After the inserts (so SQLite's writer lock is ours): a response on a day
+        # already folded into the aggregate adds its own cells; today's cost one read.
+        tally.note((new.unit_id, new.counter_id or 0, new.procedure_id or 0, new.channel,
+                    new.questionnaire.code, new.questionnaire.version),
+                   new.answers, new.answered_at or now)
         if why:  # after the inserts: a double tap fails above and queues nothing
             alerts.queue(response_id, new.counter_id, new.answered_at or now, why,
                          paper=new.channel == "paper", comment=new.comment)

@@ -103,13 +103,15 @@ def test_ranking_costs_the_same_queries_for_any_number_of_children(
             assert result.children
             return len(statements) - before
 
+    run()  # the first look folds the closed days into the aggregate
+    before = len([s for s in statements if "child_tree" in s])
     with_four = run()
     for i in range(6):
         add_unit(f"xa-extra{i}", f"Xã Thêm {i}", "tinh-a")
     assert run() == with_four
     child_queries = [s for s in statements if "child_tree" in s]
-    # Per run: item counts, respondents (by element and overall), responses.
-    assert len(child_queries) == 2 * 4
+    # Per run: one query maps every unit of the province to its commune.
+    assert len(child_queries) - before == 2
 
 
 def test_inactive_child_with_answers_stays_in_the_ranking(app, client, ranked, login) -> None:

@@ -187,8 +187,10 @@ def test_an_ordinary_response_costs_no_extra_query(app, world, statements) -> No
                            {"TC2": 5, "HARASS": 1}))
         alerted = list(statements)
     assert not any("mail_message" in s or "user_account" in s for s in ordinary)
+    # The two inserts, and the aggregate's state (a response of today adds no cells).
     assert len([s for s in ordinary if s.lstrip().upper().startswith(("SELECT", "INSERT",
-                                                                        "UPDATE"))]) == 2
+                                                                        "UPDATE"))]) == 3
+    assert not any("INTO tally" in s for s in ordinary)
     assert any("INSERT INTO mail_message" in s for s in alerted)
 
 

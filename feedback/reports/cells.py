@@ -1,0 +1,250 @@
+"""The cells of the satisfaction aggregate, and how a period is cut into stored blocks and
+raw days. Pure: the write path, the fold, `aggregates verify` and the readers all count
+through these functions, so they cannot disagree on what a response adds.
+
+A cell is a count keyed by (unit, counter, procedure, channel, questionnaire, version,
+item, value). Each response adds to five *grouping sets* of cells, like SQL's GROUPING
+SETS, where 0 or '' means "all":
+
+- the unit (counter 0, procedure 0): answers by item and value, respondents, responses;
+- its counter and its procedure, each alone: the same three kinds of count;
+- its channel, and its questionnaire version: responses only.
+
+Besides answer counts (item, value), two kinds of count use reserved item names that no
+questionnaire item can take (items are letters and digits): ``@`` counts responses, and
+``@TC`` … ``@ALL`` count respondents, the responses that answered at least one SAT5 item of
+that element (or of any element), which is what each index's n is. Both are additive
+across cells because every response lies in exactly one (unit, counter, procedure,
+channel, version, local day).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from feedback import sipas
+
+RESPONSES = "@"
+RESPONDENT_PREFIX = "@"
+
+#: (unit_id, counter_id, procedure_id, channel, questionnaire, version, item, value)
+Key = tuple[int, int, int, str, str, int, str, int]
+#: Where a response was given: (unit_id, counter_id, procedure_id), 0 for none.
+Where = tuple[int, int, int]
+#: Where, and how: (unit_id, counter_id, procedure_id, channel, questionnaire, version).
+Place = tuple[int, int, int, str, str, int]
+Cells = Counter[Key]
+
+Grouping = Literal["unit", "counter", "procedure", "channel", "version"]
+Span = Literal["m", "y"]
+
+
+def respondent_item(element: str) -> str:
+    return RESPONDENT_PREFIX + element
+
+
+def grouping_of(key: Key) -> Grouping:
+    """Which grouping set a cell belongs to (see the module docstring)."""
+    _unit, counter, procedure, channel, questionnaire, _v, _i, _value = key
+    if counter:
+        return "counter"
+    if procedure:
+        return "procedure"
+    if channel:
+        return "channel"
+    if questionnaire:
+        return "version"
+    return "unit"
+
+
+def _sets(where: Where) -> list[tuple[int, int, int, str, str, int]]:
+    """The unit, counter and procedure sets that a response's answers count in."""
+    unit, counter, procedure = where
+    sets = [(unit, 0, 0, "", "", 0)]
+    if counter:
+        sets.append((unit, counter, 0, "", "", 0))
+    if procedure:
+        sets.append((unit, 0, procedure, "", "", 0))
+    return sets
+
+
+def add_answers(cells: Cells, where: Where, item: str, value: int, n: int) -> None:
+    """`n` answers `value` to `item` from responses at `where`."""
+    for s in _sets(where):
+        cells[(*s, item, value)] += n
+
+
+def add_respondents(cells: Cells, where: Where, element: str, n: int) -> None:
+    """`n` responses at `where` answered some SAT5 item of `element` (or sipas.ALL)."""
+    for s in _sets(where):
+        cells[(*s, respondent_item(element), 0)] += n
+
+
+def add_responses(cells: Cells, place: Place, n: int) -> None:
+    """`n` responses at `place`, whatever they answered (SAT3 ones too)."""
+    unit, counter, procedure, channel, questionnaire, version = place
+    for s in _sets((unit, counter, procedure)):
+        cells[(*s, RESPONSES, 0)] += n
+    cells[(unit, 0, 0, channel, "", 0, RESPONSES, 0)] += n
+    cells[(unit, 0, 0, "", questionnaire, version, RESPONSES, 0)] += n
+
+
+def elements_answered(answers: Iterable[str]) -> set[str]:
+    """The elements with at least one SAT5 item answered, and ALL if there is any."""
+    elements = {sipas.element_of(item) for item in answers if item in sipas.ITEMS}
+    return elements | {sipas.ALL} if elements else elements
+
+
+def response_cells(place: Place, answers: Mapping[str, int]) -> Cells:
+    """What one response adds to the aggregate."""
+    cells: Cells = Counter()
+    where = (place[0], place[1], place[2])
+    for item, value in answers.items():
+        add_answers(cells, where, item, value, 1)
+    for element in elements_answered(answers):
+        add_respondents(cells, where, element, 1)
+    add_responses(cells, place, 1)
+    return cells
+
+
+# --- Reading cells back into the figures' shapes ------------------------------------------
+
+GroupedCounts = dict[int | None, dict[str, dict[int, int]]]
+
+
+@dataclass
+class Figures:
+    """Counts of one scope and period, shaped as `sipas` and the pages want them. `key`
+    picks the group of a unit-set cell (None: everything; a unit id's ancestor for a
+    ranking of children); counters and procedures are grouped by their id."""
+
+    counts: GroupedCounts = field(default_factory=dict)
+    respondents: dict[int | None, dict[str, int]] = field(default_factory=dict)
+    responses: dict[int | None, int] = field(default_factory=dict)
+
+
+def shape(cells: Mapping[Key, int], grouping: Grouping,
+          group_of_unit: Mapping[int, int | None] | None = None) -> Figures:
+    """The `grouping` set's cells as counts by group: 'unit' groups by
+    `group_of_unit[unit_id]` (all in None when not given; a unit mapped to nothing is
+    left out), 'counter' and 'procedure' by their id. Channel and version sets give
+    responses only, keyed by channel name or (questionnaire, version) in `responses`."""
+    out = Figures()
+    for key, n in cells.items():
+        if not n or grouping_of(key) != grouping:
+            continue
+        unit, counter, procedure, _ch, _q, _v, item, value = key
+        group: int | None
+        if grouping == "unit":
+            if group_of_unit is None:
+                group = None
+            elif unit in group_of_unit:
+                group = group_of_unit[unit]
+            else:
+                continue
+        else:
+            group = counter or procedure
+        if item == RESPONSES:
+            out.responses[group] = out.responses.get(group, 0) + n
+        elif item.startswith(RESPONDENT_PREFIX):
+            by_element = out.respondents.setdefault(group, {})
+            element = item[len(RESPONDENT_PREFIX):]
+            by_element[element] = by_element.get(element, 0) + n
+        else:
+            by_value = out.counts.setdefault(group, {}).setdefault(item, {})
+            by_value[value] = by_value.get(value, 0) + n
+    return out
+
+
+def channel_counts(cells: Mapping[Key, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key, n in cells.items():
+        if n and grouping_of(key) == "channel":
+            out[key[3]] = out.get(key[3], 0) + n
+    return out
+
+
+def version_counts(cells: Mapping[Key, int]) -> list[tuple[str, int, int]]:
+    out: dict[tuple[str, int], int] = {}
+    for key, n in cells.items():
+        if n and grouping_of(key) == "version":
+            out[(key[4], key[5])] = out.get((key[4], key[5]), 0) + n
+    return sorted((q, v, n) for (q, v), n in out.items())
+
+
+# --- Cutting a period into stored blocks and raw days -------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a period's counts come from: stored blocks, each (span, first day) holding
+    the folded days of that month or year, and inclusive day ranges read from raw rows."""
+
+    blocks: tuple[tuple[Span, date], ...]
+    raw: tuple[tuple[date, date], ...]
+
+
+def plan(first: date, last: date, closed_through: date | None) -> Plan:
+    """A block is used only when the period holds every folded day of it: a stored month
+    or year covers its days up to `closed_through` (later days are not folded yet), so the
+    period must start on or before its first day and reach its last folded day. Every
+    other day is read raw: the days after `closed_through`, and the closed part of a month
+    the period only partly covers. A year block replaces its twelve month blocks."""
+    if last < first:
+        return Plan((), ())
+    closed_last = min(last, closed_through) if closed_through is not None else None
+    blocks: list[tuple[Span, date]] = []
+    raw: list[tuple[date, date]] = []
+
+    def add_raw(a: date, b: date) -> None:
+        if raw and raw[-1][1] + timedelta(days=1) == a:
+            raw[-1] = (raw[-1][0], b)
+        else:
+            raw.append((a, b))
+
+    if closed_through is not None and closed_last is not None and closed_last >= first:
+        day = first
+        while day <= closed_last:
+            year_first, year_last = date(day.year, 1, 1), date(day.year, 12, 31)
+            if day == year_first and closed_last >= min(year_last, closed_through):
+                blocks.append(("y", year_first))
+                day = year_last + timedelta(days=1)
+                continue
+            m_first, m_last = month_start(day), month_end(day)
+            stop = min(m_last, closed_last)
+            if day == m_first and stop >= min(m_last, closed_through):
+                blocks.append(("m", m_first))
+            else:
+                add_raw(day, stop)
+            day = m_last + timedelta(days=1)
+    open_first = first if closed_last is None or closed_last < first else (
+        closed_last + timedelta(days=1))
+    if open_first <= last:
+        add_raw(open_first, last)
+    return Plan(tuple(blocks), tuple(raw))
+
+
+def months_between(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """[first, last] cut at month ends: the fold and the rebuild work a month at a time,
+    because a stored month block is the unit they write."""
+    day = first
+    while day <= last:
+        stop = min(month_end(day), last)
+        yield day, stop
+        day = stop + timedelta(days=1)
+
+
+def block_of(span: Span, day: date) -> date:
+    return date(day.year, 1, 1) if span == "y" else month_start(day)

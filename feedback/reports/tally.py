@@ -1,0 +1,402 @@
+"""The satisfaction aggregate, kept exact: closed days folded into month and year blocks,
+the days after them read from the raw rows (see feedback.reports.cells for the cells).
+
+Why this split, measured: keeping every block in the survey POST's own transaction means
+about 170 upserts per response, far over the write path's budget; a QR response is always
+given *today*, so leaving today raw costs that path one indexed read of the state row.
+
+How it stays exact, with `tally_state.closed_through` (W) the last folded local day:
+
+- **Readers** plan with W: blocks hold days ≤ W, raw reads take days > W (`cells.plan`).
+  Each raw row is in exactly one of the two. A reader that saw a fold commit while it read
+  (the state's `generation` moved) reads again.
+- **A late response** (a paper form dated before W, a retried commit across midnight) adds
+  its own cells to its month and year blocks in its own transaction (`note`).
+- **Folding** days W+1 … yesterday (`fold`) runs a month at a time, each month one
+  transaction that locks the state row first. A writer locks the same row (shared, after
+  its inserts), so either it commits before the fold reads the raw rows, or it waits and
+  then sees the new W and adds its cells itself; never both, never neither. SQLite gets
+  the same order from its single writer lock: the fold's first statement is a write.
+
+Any reader folds what is pending (up to FOLD_MAX_DAYS at a time), so no cron job is needed
+for the figures to stay fast; `feedback aggregates rebuild` recomputes any part from the raw
+rows and `feedback aggregates verify` proves the blocks equal them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, and_, delete, distinct, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from feedback import sipas
+from feedback.extensions import db
+from feedback.models import Answer, Response, Tally, TallyState, Unit
+from feedback.reports import cells
+from feedback.reports.cells import Cells, Key, Place, Span
+
+#: A reader folds at most this many pending days before reading (the rest stay raw until
+#: the next reader): a first look at a large history never waits on a year's fold.
+FOLD_MAX_DAYS = 62
+#: The state row's key: there is one state.
+STATE_ID = 1
+
+KEY_COLUMNS = ("unit_id", "counter_id", "procedure_id", "channel", "questionnaire",
+               "version", "item", "value")
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(timezone()).date()
+
+
+def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the local days first … last."""
+    tz = timezone()
+    start = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def yesterday() -> date:
+    return datetime.now(timezone()).date() - timedelta(days=1)
+
+
+# --- The state row --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    closed_through: date | None
+    generation: int
+
+    @classmethod
+    def read(cls, *, lock: bool = False) -> State:
+        """`lock` takes the row shared (PostgreSQL; SQLite ignores it and relies on the
+        writer lock its caller already holds). A state folded under another timezone
+        counts as nothing folded: its days are not this timezone's days."""
+        stmt = select(TallyState.closed_through, TallyState.timezone, TallyState.generation
+                      ).where(TallyState.id == STATE_ID)
+        if lock:
+            stmt = stmt.with_for_update(read=True)
+        row = db.session.execute(stmt).one_or_none()
+        if row is None:
+            return cls(None, 0)
+        closed = row[0] if row[1] == current_app.config["TIMEZONE"] else None
+        return cls(closed, row[2])
+
+
+def _lock() -> TallyState:
+    """Take the state row for writing (the fold's and rebuild's first statement: a write,
+    so SQLite grants its writer lock before anything is read)."""
+    now = datetime.now(UTC)
+    result = db.session.execute(update(TallyState).where(TallyState.id == STATE_ID)
+                                .values(updated_at=now))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        db.session.add(TallyState(id=STATE_ID, timezone="", generation=0, updated_at=now))
+        db.session.flush()
+    state = db.session.get_one(TallyState, STATE_ID, populate_existing=True)
+    tz = current_app.config["TIMEZONE"]
+    if state.timezone != tz:  # folded under another timezone: start again
+        db.session.execute(delete(Tally))
+        state.closed_through, state.timezone = None, tz
+    return state
+
+
+def _commit(state: TallyState, closed_through: date | None) -> None:
+    state.closed_through = closed_through
+    state.generation += 1
+    db.session.commit()
+
+
+# --- Raw rows to cells ----------------------------------------------------------------
+
+
+def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
+    """The cells of the responses given on local days first … last, from the raw rows:
+    three grouped queries on the (unit_id, created_at) index, whatever the period."""
+    start, end = utc_bounds(first, last)
+    where: list[Any] = [Response.created_at >= start, Response.created_at < end]
+    if unit_ids is not None:
+        where.append(Response.unit_id.in_(list(unit_ids)))
+    unit, counter, procedure = (Response.unit_id, func.coalesce(Response.counter_id, 0),
+                                func.coalesce(Response.procedure_id, 0))
+    out: Cells = Counter()
+
+    def answers(*columns: Any) -> Select[Any]:
+        return (select(unit, counter, procedure, *columns).select_from(Answer)
+                .join(Response, Answer.response_id == Response.id).where(*where))
+
+    stmt = answers(Answer.item, Answer.value, func.count()).group_by(
+        unit, counter, procedure, Answer.item, Answer.value)
+    for u, c, p, item, value, n in db.session.execute(stmt):
+        cells.add_answers(out, (u, c, p), item, value, n)
+    sat5 = Answer.item.in_(list(sipas.ITEMS))
+    element = func.substr(Answer.item, 1, 2)
+    respondents = func.count(distinct(Answer.response_id))
+    stmt = answers(element, respondents).where(sat5).group_by(unit, counter, procedure, element)
+    for u, c, p, code, n in db.session.execute(stmt):
+        cells.add_respondents(out, (u, c, p), code, n)
+    stmt = answers(respondents).where(sat5).group_by(unit, counter, procedure)
+    for u, c, p, n in db.session.execute(stmt):
+        cells.add_respondents(out, (u, c, p), sipas.ALL, n)
+    place = (unit, counter, procedure, Response.channel, Response.questionnaire,
+             Response.questionnaire_version)
+    for u, c, p, channel, q, v, n in db.session.execute(
+            select(*place, func.count()).where(*where).group_by(*place)):
+        cells.add_responses(out, (u, c, p, channel, q, v), n)
+    return out
+
+
+# --- Writing blocks -------------------------------------------------------------------
+
+
+def _add(delta: Mapping[Key, int], blocks: Sequence[tuple[Span, date]]) -> None:
+    """Add `delta` to the given blocks: one upsert statement, executed for every row.
+    Rows go in key order, so two writers adding to the same cells lock them in the same
+    order and cannot deadlock on PostgreSQL."""
+    rows = [dict(zip(("span", "start", *KEY_COLUMNS), (span, start, *key), strict=True),
+                 n=n)
+            for span, start in blocks for key, n in sorted(delta.items()) if n]
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Tally)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["unit_id", "span", "start", *KEY_COLUMNS[1:]],
+        set_={"n": Tally.n + stmt.excluded.n})
+    db.session.execute(stmt, rows)
+
+
+def _blocks_of(day: date) -> list[tuple[Span, date]]:
+    return [("m", cells.block_of("m", day)), ("y", cells.block_of("y", day))]
+
+
+def note(place: Place, answers: Mapping[str, int], at: datetime) -> None:
+    """Called by every writer of a response, after its inserts and in its transaction:
+    a response on a folded day adds its cells to that day's blocks; one given after W
+    (every QR response: it is today's) costs only the read of the state row."""
+    day = local_day(at)
+    state = State.read(lock=True)
+    if state.closed_through is not None and day <= state.closed_through:
+        _add(cells.response_cells(place, answers), _blocks_of(day))
+
+
+def _earliest_day() -> date | None:
+    first = db.session.scalar(select(func.min(Response.created_at)))
+    return local_day(first) if first is not None else None
+
+
+def pending_months(max_days: int | None) -> list[tuple[date, date]]:
+    """The days a fold would fold now, cut at month ends."""
+    state = State.read()
+    last = yesterday()
+    first = (state.closed_through + timedelta(days=1) if state.closed_through
+             else _earliest_day())
+    if first is None or first > last:
+        return []
+    if max_days is not None:
+        last = min(last, first + timedelta(days=max_days - 1))
+    return list(cells.months_between(first, last))
+
+
+def fold(*, max_days: int | None = FOLD_MAX_DAYS,
+         on_month: Callable[[date], None] | None = None) -> int:
+    """Fold the pending closed days into their blocks, a month per transaction; returns
+    the number of days folded. Cheap when nothing is pending (one read of the state)."""
+    state = State.read()
+    if state.closed_through is not None and state.closed_through >= yesterday():
+        return 0
+    folded = 0
+    while True:
+        row = _lock()
+        first = (row.closed_through + timedelta(days=1) if row.closed_through
+                 else _earliest_day())
+        last = yesterday()
+        if first is None:  # nothing recorded yet: every past day is (emptily) folded
+            _commit(row, last)
+            return folded
+        if first > last or (max_days is not None and folded >= max_days):
+            db.session.commit()
+            return folded
+        stop = min(cells.month_end(first), last)
+        if max_days is not None:
+            stop = min(stop, first + timedelta(days=max_days - folded - 1))
+        _add(raw_cells(None, first, stop), _blocks_of(first))
+        _commit(row, stop)
+        folded += (stop - first).days + 1
+        if on_month:
+            on_month(first)
+
+
+# --- Reading --------------------------------------------------------------------------
+
+
+def _block_filter(blocks: Iterable[tuple[Span, date]]) -> Any:
+    return or_(*(and_(Tally.span == span, Tally.start == start)
+                 for span, start in sorted(set(blocks))))
+
+
+def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
+         unit_set_only: bool = False) -> list[Cells]:
+    """The cells of each period (inclusive local days) for the given units: the stored
+    blocks it covers plus raw reads of the rest, planned from one state and read again
+    if a fold committed meanwhile. `unit_set_only` skips the counter, procedure, channel
+    and version cells (a trend needs only the unit totals)."""
+    ids = sorted(set(unit_ids))
+    fold()
+    while True:
+        state = State.read()
+        plans = [cells.plan(first, last, state.closed_through) for first, last in periods]
+        out: list[Cells] = [Counter() for _ in periods]
+        blocks = {b for p in plans for b in p.blocks}
+        if blocks and ids:
+            cols = [getattr(Tally, c) for c in KEY_COLUMNS]
+            stmt = (select(Tally.span, Tally.start, *cols, func.sum(Tally.n))
+                    .where(Tally.unit_id.in_(ids), _block_filter(blocks))
+                    .group_by(Tally.span, Tally.start, *cols))
+            if unit_set_only:
+                stmt = stmt.where(Tally.counter_id == 0, Tally.procedure_id == 0,
+                                  Tally.channel == "", Tally.questionnaire == "")
+            users = {b: [i for i, p in enumerate(plans) if b in p.blocks] for b in blocks}
+            for row in db.session.execute(stmt):
+                key: Key = tuple(row[2:10])  # type: ignore[assignment]
+                for i in users[(row[0], row[1])]:
+                    out[i][key] += row[10]
+        for i, p in enumerate(plans):
+            for first, last in p.raw:
+                raw = raw_cells(ids, first, last)
+                if unit_set_only:
+                    raw = Counter({k: n for k, n in raw.items()
+                                   if cells.grouping_of(k) == "unit"})
+                out[i].update(raw)
+        if State.read().generation == state.generation:
+            return out
+
+
+def read_one(unit_ids: Iterable[int], first: date, last: date) -> Cells:
+    return read(unit_ids, [(first, last)])[0]
+
+
+# --- Rebuild and verify ---------------------------------------------------------------
+
+
+def _stored(unit_ids: Iterable[int] | None, span: str, start: date) -> Cells:
+    stmt = select(*(getattr(Tally, c) for c in KEY_COLUMNS), Tally.n).where(
+        Tally.span == span, Tally.start == start)
+    if unit_ids is not None:
+        stmt = stmt.where(Tally.unit_id.in_(list(unit_ids)))
+    return Counter({tuple(row[:8]): row[8] for row in db.session.execute(stmt)})  # type: ignore[misc]
+
+
+def months_to_rebuild(first: date | None, last: date | None) -> list[tuple[date, date]]:
+    """The months whose blocks a rebuild of [first, last] recomputes (whole months: a
+    block is a month), each with its last folded day."""
+    state = State.read()
+    closed = state.closed_through
+    earliest = _earliest_day()
+    if closed is None or earliest is None:
+        return []
+    lo = max(first or earliest, earliest)
+    hi = min(last or closed, closed)
+    if lo > hi:
+        return []
+    return list(cells.months_between(cells.month_start(lo), min(cells.month_end(hi), closed)))
+
+
+def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
+            last: date | None = None, *,
+            on_month: Callable[[date], None] | None = None) -> None:
+    """Recompute the month blocks of [first, last] (every month when not given) for the
+    given units (all when None) from the raw rows, correct their years by the difference,
+    then fold what is pending. Each month is one transaction, so the figures stay exact
+    while it runs and writers wait at most one month's recount."""
+    ids = None if unit_ids is None else sorted(set(unit_ids))
+    for month, _stop in months_to_rebuild(first, last):
+        row = _lock()
+        closed = row.closed_through
+        if closed is None:  # the timezone changed under us: the fold below does it all
+            db.session.commit()
+            break
+        new = raw_cells(ids, month, min(cells.month_end(month), closed))  # W as locked
+        old = _stored(ids, "m", month)
+        delta = Counter(new)
+        delta.subtract(old)
+        where = [Tally.span == "m", Tally.start == month]
+        if ids is not None:
+            where.append(Tally.unit_id.in_(ids))
+        db.session.execute(delete(Tally).where(*where))
+        _add(new, [("m", month)])
+        _add({k: n for k, n in delta.items() if n}, [("y", cells.block_of("y", month))])
+        db.session.execute(delete(Tally).where(Tally.span == "y", Tally.n == 0))
+        _commit(row, closed)
+        if on_month:
+            on_month(month)
+    fold(max_days=None, on_month=on_month)
+
+
+@dataclass(frozen=True)
+class Difference:
+    span: str
+    start: date
+    key: Key
+    stored: int
+    expected: int
+
+    def describe(self, unit_codes: Mapping[int, str]) -> str:
+        unit, counter, procedure, channel, q, version, item, value = self.key
+        block = f"{self.start:%Y-%m}" if self.span == "m" else f"{self.start:%Y}"
+        where = [f"unit={unit_codes.get(unit, unit)}"]
+        where += [f"counter={counter}"] if counter else []
+        where += [f"procedure={procedure}"] if procedure else []
+        where += [f"channel={channel}"] if channel else []
+        where += [f"questionnaire={q}@{version}"] if q else []
+        what = ("responses" if item == cells.RESPONSES else
+                f"respondents {item[1:]}" if item.startswith(cells.RESPONDENT_PREFIX) else
+                f"{item}={value}")
+        return (f"{block} {' '.join(where)} {what}: stored {self.stored}, "
+                f"raw rows {self.expected}")
+
+
+def _compare(span: str, start: date, stored: Mapping[Key, int],
+             expected: Mapping[Key, int]) -> list[Difference]:
+    return [Difference(span, start, key, stored.get(key, 0), expected.get(key, 0))
+            for key in sorted(set(stored) | set(expected))
+            if stored.get(key, 0) != expected.get(key, 0)]
+
+
+def verify(*, on_month: Callable[[date], None] | None = None) -> list[Difference]:
+    """Recount every folded day from the raw rows, month by month, and compare with the
+    stored month and year blocks; also report blocks stored beyond the folded days."""
+    differences: list[Difference] = []
+    years: dict[date, Cells] = {}
+    known: set[tuple[str, date]] = set()
+    for month, stop in months_to_rebuild(None, None):
+        expected = raw_cells(None, month, stop)
+        differences += _compare("m", month, _stored(None, "m", month), expected)
+        years.setdefault(cells.block_of("y", month), Counter()).update(expected)
+        known.add(("m", month))
+        if on_month:
+            on_month(month)
+    for year, expected in sorted(years.items()):
+        differences += _compare("y", year, _stored(None, "y", year), expected)
+        known.add(("y", year))
+    for span, start in db.session.execute(select(Tally.span, Tally.start).distinct()):
+        if (span, start) not in known:
+            differences += _compare(span, start, _stored(None, span, start), {})
+    return differences
+
+
+def unit_codes() -> dict[int, str]:
+    return {i: c for i, c in db.session.execute(select(Unit.id, Unit.code))}
