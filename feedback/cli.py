@@ -8,6 +8,7 @@ service and prints; a domain error becomes a message on stderr and a non-zero ex
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
     register_petitions(app)
     register_calendar(app)
     register_sla(app)
+    register_aggregates(app)
 
 
 def register_demo(app: Flask) -> None:
@@ -493,20 +495,21 @@ def register_petitions(app: Flask) -> None:
                        f"{on_time}")
 
 
+def day_of(text: str) -> date:
+    from feedback.reports.periods import MAX_YEAR, MIN_YEAR, parse_date
+
+    try:
+        day = parse_date(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:  # the calendar page shows only these
+        raise click.BadParameter(f"the year must be {MIN_YEAR}–{MAX_YEAR}")
+    return day
+
+
 def register_calendar(app: Flask) -> None:
     calendar = _group(app, "calendar", "Working days: holidays and the admin's days off / "
                                        "make-up days.")
-
-    def day_of(text: str) -> date:
-        from feedback.reports.periods import MAX_YEAR, MIN_YEAR, parse_date
-
-        try:
-            day = parse_date(text)
-        except ValueError:
-            raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
-        if not MIN_YEAR <= day.year <= MAX_YEAR:  # the calendar page shows only these
-            raise click.BadParameter(f"the year must be {MIN_YEAR}–{MAX_YEAR}")
-        return day
 
     @calendar.command("show")
     @click.option("--year", required=True, type=click.IntRange(2000, 2100))
@@ -623,3 +626,51 @@ def _petition_figures_text(unit_name: str, period_label: str,
         lines.append(f"  {item['code']:10} {item['unit']:16} hạn {item['reply_due']} · "
                      f"{when} · trễ {item['days_late']} ngày làm việc{reason}")
     return lines
+
+
+def register_aggregates(app: Flask) -> None:
+    aggregates = _group(app, "aggregates", "The satisfaction aggregate every figure reads.")
+
+    @aggregates.command("rebuild")
+    @click.option("--unit", "unit_code", help="Only this unit and the units below it.")
+    @click.option("--from", "first", help="First day (YYYY-MM-DD); whole months are redone.")
+    @click.option("--to", "last", help="Last day (YYYY-MM-DD).")
+    def aggregates_rebuild(unit_code: str | None, first: str | None, last: str | None
+                           ) -> None:
+        """Recount the aggregate from the raw responses (after a bulk load or a repair)."""
+        from feedback.org import descendant_ids, unit_by_code
+        from feedback.reports import tally
+
+        with domain_errors():
+            unit_ids = descendant_ids(unit_by_code(unit_code).id) if unit_code else None
+        day_first = day_of(first) if first else None
+        day_last = day_of(last) if last else None
+        if day_first and day_last and day_last < day_first:
+            raise click.BadParameter("--to is before --from")
+        months = (len(tally.months_to_rebuild(day_first, day_last))
+                  + len(tally.pending_months(None)))
+        with click.progressbar(length=months, label="Months",
+                               file=sys.stderr) as bar:
+            tally.rebuild(unit_ids, day_first, day_last, on_month=lambda _m: bar.update(1))
+        state = tally.State.read()
+        click.echo(f"Aggregate rebuilt; folded through {state.closed_through or '-'}.")
+
+    @aggregates.command("verify")
+    def aggregates_verify() -> None:
+        """Recount every folded day from the raw rows and name each cell that differs;
+        exits 1 when one does."""
+        from feedback.reports import tally
+
+        months = len(tally.months_to_rebuild(None, None))
+        with click.progressbar(length=months, label="Months", file=sys.stderr) as bar:
+            differences = tally.verify(on_month=lambda _m: bar.update(1))
+        if not differences:
+            click.echo(f"Aggregate verified: equal to the raw rows through "
+                       f"{tally.State.read().closed_through or '-'}.")
+            return
+        codes = tally.unit_codes()
+        for d in differences:
+            click.echo(d.describe(codes))
+        click.echo(f"{len(differences)} cells differ from the raw rows; "
+                   "`feedback aggregates rebuild` recounts them.", err=True)
+        sys.exit(1)

@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, delete, distinct, func, or_, select, update
+from sqlalchemy import Select, and_, delete, distinct, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback import sipas
@@ -323,6 +323,7 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
     then fold what is pending. Each month is one transaction, so the figures stay exact
     while it runs and writers wait at most one month's recount."""
     ids = None if unit_ids is None else sorted(set(unit_ids))
+    years: set[date] = set()
     for month, _stop in months_to_rebuild(first, last):
         row = _lock()
         closed = row.closed_through
@@ -341,9 +342,30 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
         _add({k: n for k, n in delta.items() if n}, [("y", cells.block_of("y", month))])
         db.session.execute(delete(Tally).where(Tally.span == "y", Tally.n == 0))
         _commit(row, closed)
+        years.add(cells.block_of("y", month))
         if on_month:
             on_month(month)
+    for year in sorted(years):
+        _resum_year(ids, year)
     fold(max_days=None, on_month=on_month)
+
+
+def _resum_year(unit_ids: Sequence[int] | None, year: date) -> None:
+    """Set the year's blocks to the sum of its month blocks, so a rebuild also mends a
+    year block that went wrong alone (the month deltas only keep it right meanwhile)."""
+    row = _lock()
+    scope = [] if unit_ids is None else [Tally.unit_id.in_(unit_ids)]
+    db.session.execute(delete(Tally).where(Tally.span == "y", Tally.start == year, *scope))
+    keys = [getattr(Tally, c) for c in KEY_COLUMNS]
+    months = (select(*keys, func.sum(Tally.n))
+              .where(Tally.span == "m", Tally.start >= year,
+                     Tally.start <= year.replace(month=12), *scope)
+              .group_by(*keys))
+    sums = [dict(zip((*KEY_COLUMNS, "n"), r, strict=True), span="y", start=year)
+            for r in db.session.execute(months)]
+    if sums:
+        db.session.execute(insert(Tally), sums)
+    _commit(row, row.closed_through)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""The aggregate's pure rules: what one response adds, and how a period is cut into stored
+blocks and raw days."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from feedback import sipas
+from feedback.reports import cells
+from feedback.reports.cells import Plan, plan
+
+
+def test_one_response_adds_to_each_grouping_set() -> None:
+    place = (7, 3, 11, "paper", "full", 2)
+    got = cells.response_cells(place, {"TC1": 5, "TC2": 4, "CC1": 2, "HARASS": 0})
+    for set_ in ((7, 0, 0, "", "", 0), (7, 3, 0, "", "", 0), (7, 0, 11, "", "", 0)):
+        assert got[(*set_, "TC1", 5)] == 1 and got[(*set_, "HARASS", 0)] == 1
+        assert got[(*set_, "@TC", 0)] == 1  # two TC items, one respondent
+        assert got[(*set_, "@CC", 0)] == 1 and got[(*set_, "@ALL", 0)] == 1
+        assert got[(*set_, "@", 0)] == 1
+    assert got[(7, 0, 0, "paper", "", 0, "@", 0)] == 1
+    assert got[(7, 0, 0, "", "full", 2, "@", 0)] == 1
+    assert sum(got.values()) == 3 * (4 + 3 + 1) + 2
+
+
+def test_a_response_without_counter_or_procedure_counts_once() -> None:
+    got = cells.response_cells((7, 0, 0, "qr", "short", 1), {"OVERALL": 3})
+    assert got == Counter({(7, 0, 0, "", "", 0, "OVERALL", 3): 1,
+                           (7, 0, 0, "", "", 0, "@", 0): 1,
+                           (7, 0, 0, "qr", "", 0, "@", 0): 1,
+                           (7, 0, 0, "", "short", 1, "@", 0): 1})
+    # SAT3 and yes/no answers make nobody a respondent of an index.
+    assert cells.elements_answered({"OVERALL": 3, "HARASS": 1}) == set()
+    assert cells.elements_answered({"KQ2": 4}) == {"KQ", sipas.ALL}
+
+
+def test_shape_groups_each_set_apart() -> None:
+    found = cells.response_cells((1, 5, 9, "qr", "full", 1), {"TC1": 4})
+    found.update(cells.response_cells((2, 6, 0, "paper", "full", 1), {"TC1": 2}))
+    total = cells.shape(found, "unit")
+    assert total.counts[None]["TC1"] == {4: 1, 2: 1}
+    assert total.respondents[None] == {"TC": 2, "ALL": 2} and total.responses[None] == 2
+    by_unit = cells.shape(found, "unit", {1: 100})  # unit 2 is outside the ranking
+    assert by_unit.responses == {100: 1}
+    assert cells.shape(found, "counter").responses == {5: 1, 6: 1}
+    assert cells.shape(found, "procedure").counts == {9: {"TC1": {4: 1}}}
+    assert cells.channel_counts(found) == {"qr": 1, "paper": 1}
+    assert cells.version_counts(found) == [("full", 1, 2)]
+
+
+def test_whole_months_are_blocks_and_the_rest_is_raw() -> None:
+    w = date(2026, 12, 6)
+    assert plan(date(2026, 10, 1), date(2026, 10, 31), w) == Plan((("m", date(2026, 10, 1)),), ())
+    # This month: the folded days' block, then today raw.
+    assert plan(date(2026, 12, 1), date(2026, 12, 7), w) == Plan(
+        (("m", date(2026, 12, 1)),), ((date(2026, 12, 7), date(2026, 12, 7)),))
+    # A month begun mid-way is raw; whole months after it are blocks.
+    assert plan(date(2026, 9, 15), date(2026, 11, 30), w) == Plan(
+        (("m", date(2026, 10, 1)), ("m", date(2026, 11, 1))),
+        ((date(2026, 9, 15), date(2026, 9, 30)),))
+    # A period stopping before the month's last folded day cannot use its block.
+    assert plan(date(2026, 12, 1), date(2026, 12, 5), w) == Plan(
+        (), ((date(2026, 12, 1), date(2026, 12, 5)),))
+
+
+def test_a_year_is_one_block_when_the_period_holds_all_its_folded_days() -> None:
+    w = date(2026, 12, 6)
+    assert plan(date(2025, 1, 1), date(2025, 12, 31), w) == Plan((("y", date(2025, 1, 1)),), ())
+    assert plan(date(2026, 1, 1), date(2026, 12, 31), w) == Plan(
+        (("y", date(2026, 1, 1)),), ((date(2026, 12, 7), date(2026, 12, 31)),))
+    # Twelve months across two years: months, never a year.
+    got = plan(date(2025, 12, 1), date(2026, 11, 30), w)
+    assert got.raw == () and len(got.blocks) == 12 and {s for s, _ in got.blocks} == {"m"}
+
+
+def test_nothing_folded_reads_everything_raw() -> None:
+    assert plan(date(2026, 1, 1), date(2026, 3, 4), None) == Plan(
+        (), ((date(2026, 1, 1), date(2026, 3, 4)),))
+    assert plan(date(2026, 3, 4), date(2026, 1, 1), None) == Plan((), ())
+    # A period after the folded days is all raw, in one range.
+    assert plan(date(2026, 12, 7), date(2026, 12, 9), date(2026, 12, 6)).raw == (
+        (date(2026, 12, 7), date(2026, 12, 9)),)
+
+
+def test_every_day_of_a_period_is_counted_exactly_once() -> None:
+    """Exhaustive over short periods around month and year ends and a folded day."""
+    start = date(2025, 11, 20)
+    days = [date.fromordinal(start.toordinal() + i) for i in range(75)]
+    for w in (None, date(2025, 12, 31), date(2026, 1, 15)):
+        for i, first in enumerate(days[::3]):
+            for last in days[i * 3::4]:
+                p = plan(first, last, w)
+                covered: list[date] = []
+                for span, block in p.blocks:
+                    assert w is not None
+                    end = date(block.year, 12, 31) if span == "y" else cells.month_end(block)
+                    covered += [d for d in days if block <= d <= min(end, w)]
+                for a, b in p.raw:
+                    covered += [d for d in days if a <= d <= b]
+                assert sorted(covered) == [d for d in days if first <= d <= last]

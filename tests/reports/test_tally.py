@@ -1,0 +1,226 @@
+"""The aggregate stays exact: any period read through its blocks equals the same period
+counted from the raw rows; late responses, folds, a changed timezone and a tampered raw
+row are each caught or counted; `feedback aggregates rebuild|verify` work."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text, update
+
+from feedback.extensions import db
+from feedback.models import Answer, Tally, TallyState
+from feedback.reports import cells, tally
+from feedback.survey import catalogue
+from feedback.survey.services import NewResponse, record
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _today() -> date:
+    return datetime.now(TZ).date()
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=TZ).astimezone(UTC)
+
+
+def _store(world, day: date, answers: dict[str, int], *, hour: int = 10, seq: list[int],
+           counter=None, channel: str = "qr") -> None:
+    counter = counter or world.full_counter
+    seq[0] += 1
+    record(NewResponse(f"{seq[0]:032x}", counter.id, counter.unit_id,
+                       catalogue.current(counter.questionnaire), answers,
+                       procedure_id=world.procedure.id if seq[0] % 3 else None,
+                       channel=channel, answered_at=_at(day, hour)))
+
+
+@pytest.fixture
+def history(app: Flask, world):
+    """About 200 responses over the last 14 months at two communes, two of them at 23:00
+    local time on a month's last day, stored through the survey's service while nothing
+    is folded yet."""
+    rng = random.Random(8)
+    seq = [0]
+    today = _today()
+    items = catalogue.current("full").items
+    with app.app_context():
+        for _ in range(200):
+            day = today - timedelta(days=rng.randint(0, 420))
+            answers = {i: rng.randint(1, 5) for i in items if rng.random() < 0.8}
+            answers["HARASS"] = int(rng.random() < 0.1)
+            counter = world.full_counter if rng.random() < 0.7 else world.sibling_counter
+            _store(world, day, answers, seq=seq, counter=counter,
+                   channel="paper" if rng.random() < 0.2 else "qr")
+        for month_back in (1, 2):  # the last local minutes of a month belong to it
+            last = cells.month_start(today) - timedelta(days=30 * (month_back - 1) + 1)
+            last = cells.month_end(last)
+            _store(world, last, {"TC1": 5}, hour=23, seq=seq)
+    return seq
+
+
+def _nonzero(c: Counter) -> Counter:
+    return Counter({k: n for k, n in c.items() if n})
+
+
+def _periods(today: date) -> list[tuple[date, date]]:
+    this_year = date(today.year, 1, 1)
+    return [
+        (cells.month_start(today), today),                         # this month
+        (this_year, today),                                        # year to date
+        (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),  # last year
+        (today - timedelta(days=365), today),                      # rolling year
+        (today - timedelta(days=100), today - timedelta(days=40)),  # partial months
+        (cells.month_start(today) - timedelta(days=1), today),     # a day and a month
+    ]
+
+
+def test_every_period_read_equals_the_raw_rows(app: Flask, world, history) -> None:
+    today = _today()
+    with app.app_context():
+        scope = [world.commune.id, world.sibling.id]
+        for first, last in _periods(today):
+            stored = tally.read_one(scope, first, last)
+            assert _nonzero(stored) == _nonzero(tally.raw_cells(scope, first, last)), (
+                first, last)
+        assert tally.State.read().closed_through is not None
+        assert db.session.scalar(select(func.count()).select_from(Tally)) > 0
+
+
+def test_reads_fold_a_bounded_number_of_days(app: Flask, world, history) -> None:
+    with app.app_context():
+        tally.read_one([world.commune.id], _today(), _today())
+        closed = tally.State.read().closed_through
+        assert closed is not None
+        earliest = tally._earliest_day()
+        assert earliest is not None
+        assert (closed - earliest).days + 1 <= tally.FOLD_MAX_DAYS
+        # The rest folds on later reads; the figures are exact meanwhile.
+        first, last = _today() - timedelta(days=400), _today()
+        assert _nonzero(tally.read_one([world.commune.id], first, last)) == _nonzero(
+            tally.raw_cells([world.commune.id], first, last))
+        tally.fold(max_days=None)
+        assert tally.State.read().closed_through == _today() - timedelta(days=1)
+        assert tally.verify() == []
+
+
+def test_a_late_paper_form_counts_at_once(app: Flask, world, history) -> None:
+    with app.app_context():
+        tally.fold(max_days=None)
+        day = _today() - timedelta(days=20)
+        before = tally.read_one([world.commune.id], day, day)
+        _store(world, day, {"TC1": 1, "CC2": 2}, seq=history, channel="paper")
+        after = tally.read_one([world.commune.id], day, day)
+        assert after[(world.commune.id, 0, 0, "", "", 0, "TC1", 1)] == (
+            before[(world.commune.id, 0, 0, "", "", 0, "TC1", 1)] + 1)
+        assert after[(world.commune.id, 0, 0, "paper", "", 0, "@", 0)] == (
+            before[(world.commune.id, 0, 0, "paper", "", 0, "@", 0)] + 1)
+        assert tally.verify() == []
+
+
+def test_a_thanked_response_counts_at_once(app: Flask, client, world, login) -> None:
+    login(world.leader)
+    url = f"/api/v1/satisfaction?unit={world.commune.code}"
+    assert client.get(url).get_json()["responses"] == 0
+    with app.app_context():
+        _store(world, _today(), {"TC1": 5}, seq=[0])
+    assert client.get(url).get_json()["responses"] == 1
+
+
+def test_verify_names_a_raw_row_changed_behind_its_back(app: Flask, runner, world,
+                                                        history) -> None:
+    with app.app_context():
+        tally.fold(max_days=None)
+        assert tally.verify() == []
+        closed = tally.State.read().closed_through
+        start, _end = tally.utc_bounds(date(2000, 1, 1), closed)
+        answer_id = db.session.scalar(
+            select(Answer.id).join(Answer.response)
+            .where(Answer.item == "TC1", Answer.value != 3).order_by(Answer.id).limit(1))
+        db.session.execute(update(Answer).where(Answer.id == answer_id).values(value=3))
+        db.session.commit()
+    result = runner.invoke(args=["aggregates", "verify"])
+    assert result.exit_code == 1
+    assert "TC1=3: stored" in result.output and "raw rows" in result.output
+    assert "cells differ" in result.output
+    result = runner.invoke(args=["aggregates", "rebuild", "--unit", world.province.code])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["aggregates", "verify"])
+    assert result.exit_code == 0 and "verified" in result.output
+
+
+def test_rebuild_of_one_unit_and_month_leaves_the_rest(app: Flask, runner, world,
+                                                       history) -> None:
+    with app.app_context():
+        tally.fold(max_days=None)
+        month = cells.month_start(_today()) - timedelta(days=1)
+        other = db.session.scalar(select(func.sum(Tally.n)).where(
+            Tally.unit_id == world.sibling.id))
+        db.session.execute(update(Tally).where(Tally.span == "m").values(n=Tally.n + 1))
+        db.session.commit()
+    result = runner.invoke(args=["aggregates", "rebuild", "--unit", world.commune.code,
+                                 "--from", f"{month:%Y-%m-%d}", "--to", f"{month:%Y-%m-%d}"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        wrong = {(d.start, d.key[0]) for d in tally.verify() if d.span == "m"}
+        assert (cells.month_start(month), world.commune.id) not in wrong
+        assert (cells.month_start(month), world.sibling.id) in wrong
+        assert db.session.scalar(select(func.sum(Tally.n)).where(
+            Tally.unit_id == world.sibling.id)) > other
+    assert runner.invoke(args=["aggregates", "rebuild"]).exit_code == 0
+    with app.app_context():
+        assert tally.verify() == []
+
+
+def test_rebuild_refuses_bad_options(runner, world) -> None:
+    result = runner.invoke(args=["aggregates", "rebuild", "--unit", "khong-co"])
+    assert result.exit_code != 0 and "khong-co" in result.output
+    result = runner.invoke(args=["aggregates", "rebuild", "--from", "2026-13-01"])
+    assert result.exit_code != 0 and "not a date" in result.output
+    result = runner.invoke(args=["aggregates", "rebuild", "--from", "2026-05-02",
+                                 "--to", "2026-05-01"])
+    assert result.exit_code != 0
+
+
+def test_a_changed_timezone_starts_the_aggregate_again(app: Flask, world, history) -> None:
+    with app.app_context():
+        tally.fold(max_days=None)
+        db.session.execute(update(TallyState).values(timezone="Asia/Bangkok"))
+        db.session.commit()
+        assert tally.State.read().closed_through is None  # not this timezone's days
+        first, last = _today() - timedelta(days=300), _today()
+        assert _nonzero(tally.read_one([world.commune.id], first, last)) == _nonzero(
+            tally.raw_cells([world.commune.id], first, last))
+        assert db.session.scalar(select(TallyState.timezone)) == app.config["TIMEZONE"]
+
+
+def test_a_month_ends_at_local_midnight(app: Flask, world) -> None:
+    """23:30 on the 31st in Asia/Ho_Chi_Minh is 16:30 UTC the same day: that month."""
+    with app.app_context():
+        last_month_end = cells.month_start(_today()) - timedelta(days=1)
+        _store(world, last_month_end, {"TC1": 4}, hour=23, seq=[500])
+        _store(world, last_month_end + timedelta(days=1), {"TC1": 2}, hour=0, seq=[600])
+        tally.fold(max_days=None)
+        month = tally.read_one([world.commune.id], cells.month_start(last_month_end),
+                               last_month_end)
+        assert month[(world.commune.id, 0, 0, "", "", 0, "TC1", 4)] == 1
+        assert month[(world.commune.id, 0, 0, "", "", 0, "TC1", 2)] == 0
+
+
+def test_no_responses_folds_nothing_and_later_paper_forms_still_count(app: Flask,
+                                                                       world) -> None:
+    with app.app_context():
+        assert tally.fold() == 0
+        assert tally.State.read().closed_through == _today() - timedelta(days=1)
+        day = _today() - timedelta(days=3)
+        _store(world, day, {"TT1": 5}, seq=[700], channel="paper")
+        assert tally.verify() == []
+        got = tally.read_one([world.commune.id], day, day)
+        assert got[(world.commune.id, 0, 0, "", "", 0, "TT1", 5)] == 1
+        rows = db.session.execute(text("SELECT count(*) FROM tally")).scalar()
+        assert rows and rows > 0
