@@ -23,7 +23,7 @@ from feedback.auth.guards import (
 )
 from feedback.extensions import csrf
 from feedback.models import Unit
-from feedback.reports.services import this_month, timezone
+from feedback.reports.services import this_month
 
 bp = Blueprint("units", __name__, url_prefix="/staff")
 
@@ -94,7 +94,7 @@ def _edit_form(unit: Unit) -> UnitEditForm:
 def _index_page(form: UnitCreateForm | None, status: int = 200) -> tuple[str, int]:
     rows = visible_units()
     period = this_month()
-    counts = units.unit_counts([r.unit.id for r in rows], period.bounds(timezone()))
+    counts = units.unit_counts([r.unit.id for r in rows], period)
     return render_template("admin/units.html", rows=rows, counts=counts, form=form,
                            kinds=KIND_WORDS, month=period.first), status
 
@@ -125,7 +125,7 @@ def _show_page(unit: Unit, form: UnitEditForm | None = None, status: int = 200
                ) -> tuple[str, int]:
     me = user()
     admin = me.role == "admin"
-    counts = units.unit_counts([unit.id], this_month().bounds(timezone()))
+    counts = units.unit_counts([unit.id], this_month())
     return render_template(
         "admin/units_show.html", unit=unit, counts=counts[unit.id], kinds=KIND_WORDS,
         form=(form or _edit_form(unit)) if admin else None, movable=_movable(unit),

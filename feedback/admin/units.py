@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,10 +30,12 @@ from feedback.admin.unit_rules import (
 )
 from feedback.audit import record
 from feedback.extensions import db
-from feedback.models import AuditEvent, Counter, Procedure, Response, Unit, User
+from feedback.models import AuditEvent, Counter, Procedure, Unit, User
 from feedback.models.org import UNIT_CODE
 from feedback.msgid import N_
 from feedback.org import descendant_ids, find_unit
+from feedback.reports import cells, tally
+from feedback.reports.periods import Period
 from feedback.text_rules import TextRefused, clean_line
 
 __all__ = ["ImportRefused", "Refused"]
@@ -108,10 +109,10 @@ class UnitCounts:
     responses: int = 0
 
 
-def unit_counts(unit_ids: Iterable[int], month: tuple[datetime, datetime]
-                ) -> dict[int, UnitCounts]:
-    """Active counters, active procedures, active staff and this month's responses of each
-    unit: four grouped queries, whatever the number of units."""
+def unit_counts(unit_ids: Iterable[int], month: Period) -> dict[int, UnitCounts]:
+    """Active counters, active procedures, active staff and the month's responses of each
+    unit (its own, as counted in the aggregate): four reads, whatever the number of
+    units."""
     ids = list(unit_ids)
     if not ids:
         return {}
@@ -124,9 +125,8 @@ def unit_counts(unit_ids: Iterable[int], month: tuple[datetime, datetime]
     counters = grouped(Counter.unit_id, Counter.active.is_(True))
     procedures = grouped(Procedure.unit_id, Procedure.active.is_(True))
     staff = grouped(User.unit_id, User.active.is_(True))
-    start, end = month
-    responses = grouped(Response.unit_id, Response.created_at >= start,
-                        Response.created_at < end)
+    found = tally.read_one(ids, month.first, month.last)
+    responses = cells.shape(found, "unit", {i: i for i in ids}).responses
     return {i: UnitCounts(counters.get(i, 0), procedures.get(i, 0), staff.get(i, 0),
                           responses.get(i, 0)) for i in ids}
 

@@ -121,7 +121,8 @@ def _groups(found: cells.Cells, grouping: cells.Grouping, *, several_units: bool
         name = names.get(key, "?")
         rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name),
                              shaped.responses.get(key, 0)))
-    return sorted(rows, key=lambda g: g.name)
+    # By name; a province has one "Đăng ký khai sinh" per commune: then by id.
+    return sorted(rows, key=lambda g: (g.name, int(g.figure.code)))
 
 
 def _children(unit: Unit, found: cells.Cells) -> list[GroupRow]:
