@@ -181,24 +181,42 @@ def item_rate(values: Mapping[int, int], item: str) -> float | None:
     return rate(*item_tally(values, item))
 
 
-def element_index(counts: Counts, element: str, mode: Mode = "mean") -> float | None:
-    """E_k: mean of the item rates present (default) or pooled answers (option)."""
-    tallies = [
-        t for t in (item_tally(v, i) for i, v in counts.items()
-                    if i in ITEMS and element_of(i) == element)
-        if t[1] > 0
-    ]
-    if not tallies:
-        return None
+def element_indices(counts: Counts, mode: Mode = "mean") -> dict[str, float]:
+    """Every element's index E_k that has answers: the mean of its item rates present
+    (default) or its answers pooled (option). One pass over the items, since a province's
+    page computes this for hundreds of counters and procedures."""
+    tallies: dict[str, list[tuple[int, int]]] = {}
+    for item, values in counts.items():
+        if item in ITEMS:
+            sat, valid = item_tally(values, item)
+            if valid > 0:
+                tallies.setdefault(element_of(item), []).append((sat, valid))
     if mode == "pooled":
-        return rate(sum(s for s, _ in tallies), sum(n for _, n in tallies))
-    return sum(100.0 * s / n for s, n in tallies) / len(tallies)
+        return {e: 100.0 * sum(s for s, _ in t) / sum(n for _, n in t)
+                for e, t in tallies.items()}
+    return {e: sum(100.0 * s / n for s, n in t) / len(t) for e, t in tallies.items()}
+
+
+def element_index(counts: Counts, element: str, mode: Mode = "mean") -> float | None:
+    """E_k of one element (None without answers)."""
+    return element_indices(counts, mode).get(element)
+
+
+def _mean_of_elements(indices: Mapping[str, float]) -> float | None:
+    present = [v for e, v in indices.items() if e in ELEMENTS]
+    return sum(present) / len(present) if present else None
 
 
 def service_index(counts: Counts, mode: Mode = "mean") -> float | None:
     """S: mean of the element indices present."""
-    present = [e for e in (element_index(counts, k, mode) for k in ELEMENTS) if e is not None]
-    return sum(present) / len(present) if present else None
+    return _mean_of_elements(element_indices(counts, mode))
+
+
+def service_figure(counts: Counts, respondents: Mapping[str, int], *, mode: Mode = "mean",
+                   target: float = 90.0, min_sample: int = 30) -> Figure:
+    """Only the service index's figure: what a ranking row shows."""
+    return make_figure(ALL, SERVICE_LABEL, service_index(counts, mode),
+                       respondents.get(ALL, 0), target, min_sample)
 
 
 @dataclass(frozen=True)
@@ -235,17 +253,14 @@ def summarize(
     for code, label in ITEMS.items():
         sat, valid = item_tally(counts.get(code, {}), code)
         items.append(make_figure(code, label, rate(sat, valid), valid, target, min_sample))
+    indices = element_indices(counts, mode)
     elements = [
-        make_figure(
-            code, label, element_index(counts, code, mode), respondents.get(code, 0),
-            target, min_sample,
-        )
+        make_figure(code, label, indices.get(code), respondents.get(code, 0), target,
+                    min_sample)
         for code, label in ELEMENTS.items()
     ]
-    service = make_figure(
-        ALL, SERVICE_LABEL, service_index(counts, mode), respondents.get(ALL, 0),
-        target, min_sample,
-    )
+    service = make_figure(ALL, SERVICE_LABEL, _mean_of_elements(indices),
+                          respondents.get(ALL, 0), target, min_sample)
     yesno = []
     for code, label in YESNO_ITEMS.items():
         yes, valid = item_tally(counts.get(code, {}), code)

@@ -34,7 +34,7 @@ from feedback.models import AuditEvent, Counter, Procedure, Unit, User
 from feedback.models.org import UNIT_CODE
 from feedback.msgid import N_
 from feedback.org import descendant_ids, find_unit
-from feedback.reports import cells, tally
+from feedback.reports import tally
 from feedback.reports.periods import Period
 from feedback.text_rules import TextRefused, clean_line
 
@@ -125,8 +125,7 @@ def unit_counts(unit_ids: Iterable[int], month: Period) -> dict[int, UnitCounts]
     counters = grouped(Counter.unit_id, Counter.active.is_(True))
     procedures = grouped(Procedure.unit_id, Procedure.active.is_(True))
     staff = grouped(User.unit_id, User.active.is_(True))
-    found = tally.read_one(ids, month.first, month.last)
-    responses = cells.shape(found, "unit", {i: i for i in ids}).responses
+    responses = tally.read_one(ids, month.first, month.last).units.responses
     return {i: UnitCounts(counters.get(i, 0), procedures.get(i, 0), staff.get(i, 0),
                           responses.get(i, 0)) for i in ids}
 

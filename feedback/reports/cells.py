@@ -21,10 +21,10 @@ channel, version, local day).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from feedback import sipas
 
@@ -111,69 +111,120 @@ def response_cells(place: Place, answers: Mapping[str, int]) -> Cells:
     return cells
 
 
-# --- Reading cells back into the figures' shapes ------------------------------------------
+# --- Counts by group, as the figures want them -------------------------------------------
 
-GroupedCounts = dict[int | None, dict[str, dict[int, int]]]
+Group = Any  # a unit, counter or procedure id, a (code, name) pair, or None
 
 
 @dataclass
-class Figures:
-    """Counts of one scope and period, shaped as `sipas` and the pages want them. `key`
-    picks the group of a unit-set cell (None: everything; a unit id's ancestor for a
-    ranking of children); counters and procedures are grouped by their id."""
+class Tallies:
+    """One grouping set's counts by group: answers {item: {value: n}}, respondents
+    {element: n} and responses, each keyed by the group (a unit id, a counter id, a
+    procedure id or key, or None for a total)."""
 
-    counts: GroupedCounts = field(default_factory=dict)
-    respondents: dict[int | None, dict[str, int]] = field(default_factory=dict)
-    responses: dict[int | None, int] = field(default_factory=dict)
+    answers: dict[Group, dict[str, dict[int, int]]] = field(default_factory=dict)
+    respondents: dict[Group, dict[str, int]] = field(default_factory=dict)
+    responses: dict[Group, int] = field(default_factory=dict)
 
-
-def shape(cells: Mapping[Key, int], grouping: Grouping,
-          group_of_unit: Mapping[int, int | None] | None = None) -> Figures:
-    """The `grouping` set's cells as counts by group: 'unit' groups by
-    `group_of_unit[unit_id]` (all in None when not given; a unit mapped to nothing is
-    left out), 'counter' and 'procedure' by their id. Channel and version sets give
-    responses only, keyed by channel name or (questionnaire, version) in `responses`."""
-    out = Figures()
-    for key, n in cells.items():
-        if not n or grouping_of(key) != grouping:
-            continue
-        unit, counter, procedure, _ch, _q, _v, item, value = key
-        group: int | None
-        if grouping == "unit":
-            if group_of_unit is None:
-                group = None
-            elif unit in group_of_unit:
-                group = group_of_unit[unit]
-            else:
-                continue
-        else:
-            group = counter or procedure
+    def add(self, group: Group, item: str, value: int, n: int) -> None:
         if item == RESPONSES:
-            out.responses[group] = out.responses.get(group, 0) + n
+            self.responses[group] = self.responses.get(group, 0) + n
         elif item.startswith(RESPONDENT_PREFIX):
-            by_element = out.respondents.setdefault(group, {})
+            by_element = self.respondents.setdefault(group, {})
             element = item[len(RESPONDENT_PREFIX):]
             by_element[element] = by_element.get(element, 0) + n
         else:
-            by_value = out.counts.setdefault(group, {}).setdefault(item, {})
+            by_value = self.answers.setdefault(group, {}).setdefault(item, {})
             by_value[value] = by_value.get(value, 0) + n
-    return out
+
+    def update(self, other: Tallies) -> None:
+        _merge_into(self, other, lambda g: g)
+
+    def regrouped(self, group_of: Mapping[Group, Group] | None = None) -> Tallies:
+        """The same counts under other groups: all in one total (None) without
+        `group_of`, else each group under `group_of[group]` (every unit under its
+        commune, say), leaving out the groups it does not map."""
+        out = Tallies()
+        if group_of is None:
+            _merge_into(out, self, lambda _g: None)
+        else:
+            _merge_into(out, self, lambda g: group_of.get(g, _SKIP))
+        return out
 
 
-def channel_counts(cells: Mapping[Key, int]) -> dict[str, int]:
-    out: dict[str, int] = {}
+def _merge_into(out: Tallies, source: Tallies, target_of: Callable[[Group], Group]) -> None:
+    for group, items in source.answers.items():
+        if (target := target_of(group)) is _SKIP:
+            continue
+        into = out.answers.setdefault(target, {})
+        for item, values in items.items():
+            by_value = into.setdefault(item, {})
+            for value, n in values.items():
+                by_value[value] = by_value.get(value, 0) + n
+    for group, elements in source.respondents.items():
+        if (target := target_of(group)) is _SKIP:
+            continue
+        into_r = out.respondents.setdefault(target, {})
+        for element, n in elements.items():
+            into_r[element] = into_r.get(element, 0) + n
+    for group, n in source.responses.items():
+        if (target := target_of(group)) is not _SKIP:
+            out.responses[target] = out.responses.get(target, 0) + n
+
+
+_SKIP = object()
+
+
+@dataclass
+class Found:
+    """A scope's counts over a period, by grouping set."""
+
+    units: Tallies = field(default_factory=Tallies)
+    counters: Tallies = field(default_factory=Tallies)
+    procedures: Tallies = field(default_factory=Tallies)
+    channels: dict[str, int] = field(default_factory=dict)
+    versions: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def update(self, other: Found) -> None:
+        self.units.update(other.units)
+        self.counters.update(other.counters)
+        self.procedures.update(other.procedures)
+        for channel, n in other.channels.items():
+            self.channels[channel] = self.channels.get(channel, 0) + n
+        for version, n in other.versions.items():
+            self.versions[version] = self.versions.get(version, 0) + n
+
+    def add(self, key: Key, n: int,
+            procedure_key: Callable[[int], Group] | None = None) -> None:
+        """Count one cell into its grouping set; `procedure_key` maps a procedure id to
+        the group it is reported under (its id when not given)."""
+        if not n:
+            return
+        unit, counter, procedure, channel, questionnaire, version, item, value = key
+        grouping = grouping_of(key)
+        if grouping == "unit":
+            self.units.add(unit, item, value, n)
+        elif grouping == "counter":
+            self.counters.add(counter, item, value, n)
+        elif grouping == "procedure":
+            group = procedure_key(procedure) if procedure_key else procedure
+            self.procedures.add(group, item, value, n)
+        elif grouping == "channel":
+            self.channels[channel] = self.channels.get(channel, 0) + n
+        else:
+            self.versions[(questionnaire, version)] = (
+                self.versions.get((questionnaire, version), 0) + n)
+
+    def version_list(self) -> list[tuple[str, int, int]]:
+        return sorted((q, v, n) for (q, v), n in self.versions.items() if n)
+
+
+def found_in(cells: Mapping[Key, int],
+             procedure_key: Callable[[int], Group] | None = None) -> Found:
+    out = Found()
     for key, n in cells.items():
-        if n and grouping_of(key) == "channel":
-            out[key[3]] = out.get(key[3], 0) + n
+        out.add(key, n, procedure_key)
     return out
-
-
-def version_counts(cells: Mapping[Key, int]) -> list[tuple[str, int, int]]:
-    out: dict[tuple[str, int], int] = {}
-    for key, n in cells.items():
-        if n and grouping_of(key) == "version":
-            out[(key[4], key[5])] = out.get((key[4], key[5]), 0) + n
-    return sorted((q, v, n) for (q, v), n in out.items())
 
 
 # --- Cutting a period into stored blocks and raw days -------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -104,44 +105,59 @@ class Satisfaction:
         }
 
 
-def _groups(found: cells.Cells, grouping: cells.Grouping, *, several_units: bool
-            ) -> list[GroupRow]:
-    """One row per counter or procedure with answers in the period, by name."""
-    shaped = cells.shape(found, grouping)
-    ids = [k for k in shaped.counts if k is not None]
-    names: dict[int, str]
-    if grouping == "counter":
-        names = {i: f"{c.unit.name} — {c.name}" if several_units else c.name
-                 for i, c in queries.counter_names(ids).items()}
-    else:
-        names = {i: p.name for i, p in queries.procedure_names(ids).items()}
+def _figure(counts: sipas.Counts, respondents: dict[str, int]) -> sipas.Figure:
+    cfg = current_app.config
+    return sipas.service_figure(counts, respondents, mode=cfg["AGGREGATION"],
+                                target=cfg["TARGET_PERCENT"], min_sample=cfg["MIN_SAMPLE"])
+
+
+def _rows(tallies: cells.Tallies, names: dict[Any, str], codes: dict[Any, str]
+          ) -> list[GroupRow]:
+    """One row per group with answers in the period, by name (then code: a province has
+    a "Quầy 1" in every commune)."""
     rows = []
-    for key in ids:
-        summary = summarize(shaped.counts[key], shaped.respondents.get(key, {}))
+    for key, counts in tallies.answers.items():
         name = names.get(key, "?")
-        rows.append(GroupRow(name, replace(summary.service, code=str(key), label=name),
-                             shaped.responses.get(key, 0)))
-    # By name; a province has one "Đăng ký khai sinh" per commune: then by id.
-    return sorted(rows, key=lambda g: (g.name, int(g.figure.code)))
+        figure = _figure(counts, tallies.respondents.get(key, {}))
+        rows.append(GroupRow(name, replace(figure, code=codes[key], label=name),
+                             tallies.responses.get(key, 0)))
+    return sorted(rows, key=lambda g: (g.name, g.figure.code))
 
 
-def _children(unit: Unit, found: cells.Cells) -> list[GroupRow]:
+def _by_counter(found: cells.Found, several_units: bool) -> list[GroupRow]:
+    ids = [k for k in found.counters.answers if isinstance(k, int)]
+    counters = queries.counter_names(ids)
+    names = {i: f"{c.unit.name} — {c.name}" if several_units else c.name
+             for i, c in counters.items()}
+    return _rows(found.counters, names, {i: str(i) for i in ids})
+
+
+def _by_procedure(found: cells.Found, merged: bool) -> list[GroupRow]:
+    """Per procedure; at a parent unit, one row per procedure code and name across the
+    units below (every commune's "Đăng ký khai sinh" together), keyed by that code."""
+    keys = list(found.procedures.answers)
+    if merged:
+        return _rows(found.procedures, {k: k[1] for k in keys}, {k: k[0] for k in keys})
+    names = {i: p.name for i, p in queries.procedure_names(keys).items()}
+    return _rows(found.procedures, names, {i: str(i) for i in keys})
+
+
+def _children(unit: Unit, found: cells.Found) -> list[GroupRow]:
     """The units directly below `unit`, each with the responses of its whole subtree,
     ranked by `rank_key`; an active child without answers is listed too, as "no answers
     yet", and an inactive one only when it still has answers in the period."""
     children = queries.child_units(unit.id)
     if not children:
         return []
-    shaped = cells.shape(found, "unit", queries.top_children(unit.id))
+    by_child = found.units.regrouped(queries.top_children(unit.id))
     rows = []
     for child in children:
-        if not child.active and not shaped.responses.get(child.id):
+        if not child.active and not by_child.responses.get(child.id):
             continue
-        summary = summarize(shaped.counts.get(child.id, {}),
-                            shaped.respondents.get(child.id, {}))
-        rows.append(GroupRow(child.name, replace(summary.service, code=child.code,
-                                                 label=child.name),
-                             shaped.responses.get(child.id, 0), code=child.code))
+        figure = _figure(by_child.answers.get(child.id, {}),
+                         by_child.respondents.get(child.id, {}))
+        rows.append(GroupRow(child.name, replace(figure, code=child.code, label=child.name),
+                             by_child.responses.get(child.id, 0), code=child.code))
     return sorted(rows, key=rank_key)
 
 
@@ -149,15 +165,16 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
     """Every figure of the period, from the aggregate (feedback.reports.tally); `comments`
     > 0 also fetches that many latest comments."""
     unit_ids = frozenset(org.descendant_ids(unit.id))
-    found = tally.read_one(unit_ids, period.first, period.last)
-    total = cells.shape(found, "unit")
-    counts = total.counts.get(None, {})
+    several = len(unit_ids) > 1
+    found = tally.read_one(unit_ids, period.first, period.last, merge_procedures=several)
+    total = found.units.regrouped()
+    counts = total.answers.get(None, {})
     return Satisfaction(
         unit=unit, period=period, summary=summarize(counts, total.respondents.get(None, {})),
-        responses=total.responses.get(None, 0), by_channel=cells.channel_counts(found),
-        versions=cells.version_counts(found), distribution=sipas.distribution(counts),
-        by_counter=_groups(found, "counter", several_units=len(unit_ids) > 1),
-        by_procedure=_groups(found, "procedure", several_units=len(unit_ids) > 1),
+        responses=total.responses.get(None, 0), by_channel=found.channels,
+        versions=found.version_list(), distribution=sipas.distribution(counts),
+        by_counter=_by_counter(found, several),
+        by_procedure=_by_procedure(found, several),
         children=_children(unit, found),
         comments=(queries.latest_comments(filters_for(unit, period), comments)
                   if comments else []),
@@ -166,16 +183,13 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
 
 def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
     """The service index of each of the last 12 months (local calendar months): one read
-    of the aggregate for all of them."""
+    of the aggregate's totals for all of them."""
     periods = last_months(last_day, months)
     found = tally.read(org.descendant_ids(unit.id), [(p.first, p.last) for p in periods],
-                       unit_set_only=True)
-    out = []
-    for period, month in zip(periods, found, strict=True):
-        total = cells.shape(month, "unit")
-        summary = summarize(total.counts.get(None, {}), total.respondents.get(None, {}))
-        out.append((period, summary.service))
-    return out
+                       sets="total")
+    return [(period, _figure(month.units.answers.get(None, {}),
+                             month.units.respondents.get(None, {})))
+            for period, month in zip(periods, found, strict=True)]
 
 
 def procedures_in(unit_ids: frozenset[int]) -> list[Procedure]:

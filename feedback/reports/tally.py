@@ -29,18 +29,29 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, delete, distinct, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Date,
+    Select,
+    and_,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from feedback import sipas
 from feedback.extensions import db
-from feedback.models import Answer, Response, Tally, TallyState, Unit
+from feedback.models import Answer, Procedure, Response, Tally, TallyState, Unit
 from feedback.reports import cells
-from feedback.reports.cells import Cells, Key, Place, Span
+from feedback.reports.cells import Cells, Found, Key, Place, Span
 
 #: A reader folds at most this many pending days before reading (the rest stay raw until
 #: the next reader): a first look at a large history never waits on a year's fold.
@@ -161,22 +172,28 @@ def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
 # --- Writing blocks -------------------------------------------------------------------
 
 
+_COLUMNS = ("span", "start", *KEY_COLUMNS, "n")
+_UPSERT = ("INSERT INTO tally (span, start, unit_id, counter_id, procedure_id, channel, "
+           "questionnaire, version, item, value, n) VALUES ({marks}) "
+           "ON CONFLICT (unit_id, span, start, counter_id, procedure_id, channel, "
+           "questionnaire, version, item, value) DO UPDATE SET n = tally.n + excluded.n")
+
+
 def _add(delta: Mapping[Key, int], blocks: Sequence[tuple[Span, date]]) -> None:
-    """Add `delta` to the given blocks: one upsert statement, executed for every row.
-    Rows go in key order, so two writers adding to the same cells lock them in the same
-    order and cannot deadlock on PostgreSQL."""
-    rows = [dict(zip(("span", "start", *KEY_COLUMNS), (span, start, *key), strict=True),
-                 n=n)
-            for span, start in blocks for key, n in sorted(delta.items()) if n]
+    """Add `delta` to the given blocks: one upsert (the same SQL on SQLite and
+    PostgreSQL), handed to the driver's executemany, since a fold writes hundreds of
+    thousands of rows and the ORM's per-row bookkeeping cost 25 µs each. Rows go in key
+    order, so two writers adding to the same cells lock them in the same order and cannot
+    deadlock on PostgreSQL."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    ordered = sorted((key, n) for key, n in delta.items() if n)
+    rows = [(span, start.isoformat() if sqlite else start, *key, n)
+            for span, start in blocks for key, n in ordered]
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Tally)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_id", "span", "start", *KEY_COLUMNS[1:]],
-        set_={"n": Tally.n + stmt.excluded.n})
-    db.session.execute(stmt, rows)
+    mark = "?" if sqlite else "%s"
+    db.session.connection().exec_driver_sql(
+        _UPSERT.format(marks=", ".join([mark] * len(_COLUMNS))), rows)
 
 
 def _blocks_of(day: date) -> list[tuple[Span, date]]:
@@ -248,45 +265,117 @@ def _block_filter(blocks: Iterable[tuple[Span, date]]) -> Any:
                  for span, start in sorted(set(blocks))))
 
 
+#: What a read returns: "all" grouping sets, units by id; or only the scope's "total".
+Sets = Literal["all", "total"]
+_UNIT_SET = (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel == "",
+             Tally.questionnaire == "")
+_SET_FILTERS: dict[str, tuple[Any, ...]] = {
+    "unit": _UNIT_SET,
+    "counter": (Tally.counter_id != 0,),
+    "procedure": (Tally.counter_id == 0, Tally.procedure_id != 0),
+    "channel": (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel != ""),
+    "version": (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel == "",
+                Tally.questionnaire != ""),
+}
+
+
+def _set_rows(grouping: str, group_cols: Sequence[Any], ids: Sequence[int],
+              blocks: Iterable[tuple[Span, date]], *, by_block: bool,
+              join_procedure: bool = False) -> Iterable[Any]:
+    """One grouping set's counts over the blocks, summed in the database: (span, start
+    when `by_block`,) group columns…, item, value, n."""
+    head = [Tally.span, Tally.start] if by_block else []
+    cols = [*head, *group_cols, Tally.item, Tally.value]
+    stmt = (select(*cols, func.sum(Tally.n))
+            .where(Tally.unit_id.in_(ids), _block_filter(blocks), *_SET_FILTERS[grouping])
+            .group_by(*cols))
+    if join_procedure:
+        stmt = stmt.join(Procedure, Procedure.id == Tally.procedure_id)
+    return db.session.execute(stmt)
+
+
+def _procedure_keys(procedure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    ids = sorted(set(procedure_ids))
+    if not ids:
+        return {}
+    stmt = select(Procedure.id, Procedure.code, Procedure.name).where(Procedure.id.in_(ids))
+    return {i: (code, name) for i, code, name in db.session.execute(stmt)}
+
+
+def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[Found],
+                 sets: Sets, merge_procedures: bool) -> None:
+    blocks = sorted({b for p in plans for b in p.blocks})
+    if not blocks or not ids:
+        return
+    by_block = len(plans) > 1
+    users = {b: [out[i] for i, p in enumerate(plans) if b in p.blocks] for b in blocks}
+
+    def targets(row: Any) -> list[Found]:
+        return users[(row[0], row[1])] if by_block else [out[0]]
+
+    skip = 2 if by_block else 0
+    unit_cols = [Tally.unit_id] if sets == "all" else []
+    for row in _set_rows("unit", unit_cols, ids, blocks, by_block=by_block):
+        group = row[skip] if unit_cols else None
+        for found in targets(row):
+            found.units.add(group, row[-3], row[-2], row[-1])
+    if sets == "total":
+        return
+    for row in _set_rows("counter", [Tally.counter_id], ids, blocks, by_block=by_block):
+        for found in targets(row):
+            found.counters.add(row[skip], row[-3], row[-2], row[-1])
+    procedure_cols = ([Procedure.code, Procedure.name] if merge_procedures
+                      else [Tally.procedure_id])
+    for row in _set_rows("procedure", procedure_cols, ids, blocks, by_block=by_block,
+                         join_procedure=merge_procedures):
+        group = (row[skip], row[skip + 1]) if merge_procedures else row[skip]
+        for found in targets(row):
+            found.procedures.add(group, row[-3], row[-2], row[-1])
+    for row in _set_rows("channel", [Tally.channel], ids, blocks, by_block=by_block):
+        for found in targets(row):
+            found.channels[row[skip]] = found.channels.get(row[skip], 0) + row[-1]
+    for row in _set_rows("version", [Tally.questionnaire, Tally.version], ids, blocks,
+                         by_block=by_block):
+        key = (row[skip], row[skip + 1])
+        for found in targets(row):
+            found.versions[key] = found.versions.get(key, 0) + row[-1]
+
+
+def _from_raw(ids: Sequence[int], first: date, last: date, sets: Sets,
+              merge_procedures: bool) -> Found:
+    raw = raw_cells(ids, first, last)
+    if sets == "total":
+        return cells.Found(units=cells.found_in(raw).units.regrouped())
+    if not merge_procedures:
+        return cells.found_in(raw)
+    keys = _procedure_keys(k[2] for k in raw if k[2])
+    return cells.found_in(raw, lambda pid: keys.get(pid, ("", "?")))
+
+
 def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
-         unit_set_only: bool = False) -> list[Cells]:
-    """The cells of each period (inclusive local days) for the given units: the stored
-    blocks it covers plus raw reads of the rest, planned from one state and read again
-    if a fold committed meanwhile. `unit_set_only` skips the counter, procedure, channel
-    and version cells (a trend needs only the unit totals)."""
+         sets: Sets = "all", merge_procedures: bool = False) -> list[Found]:
+    """The counts of each period (inclusive local days) for the given units: the stored
+    blocks it covers, summed in the database, plus raw reads of the rest, planned from
+    one state and read again if a fold committed meanwhile. `sets="total"` reads only the
+    scope's totals (a trend); `merge_procedures` groups procedures by (code, name), as a
+    parent unit reports them, instead of by id."""
     ids = sorted(set(unit_ids))
     fold()
     while True:
         state = State.read()
         plans = [cells.plan(first, last, state.closed_through) for first, last in periods]
-        out: list[Cells] = [Counter() for _ in periods]
-        blocks = {b for p in plans for b in p.blocks}
-        if blocks and ids:
-            cols = [getattr(Tally, c) for c in KEY_COLUMNS]
-            stmt = (select(Tally.span, Tally.start, *cols, func.sum(Tally.n))
-                    .where(Tally.unit_id.in_(ids), _block_filter(blocks))
-                    .group_by(Tally.span, Tally.start, *cols))
-            if unit_set_only:
-                stmt = stmt.where(Tally.counter_id == 0, Tally.procedure_id == 0,
-                                  Tally.channel == "", Tally.questionnaire == "")
-            users = {b: [i for i, p in enumerate(plans) if b in p.blocks] for b in blocks}
-            for row in db.session.execute(stmt):
-                key: Key = tuple(row[2:10])  # type: ignore[assignment]
-                for i in users[(row[0], row[1])]:
-                    out[i][key] += row[10]
-        for i, p in enumerate(plans):
+        out = [Found() for _ in periods]
+        _from_blocks(ids, plans, out, sets, merge_procedures)
+        for found, p in zip(out, plans, strict=True):
             for first, last in p.raw:
-                raw = raw_cells(ids, first, last)
-                if unit_set_only:
-                    raw = Counter({k: n for k, n in raw.items()
-                                   if cells.grouping_of(k) == "unit"})
-                out[i].update(raw)
+                found.update(_from_raw(ids, first, last, sets, merge_procedures))
         if State.read().generation == state.generation:
             return out
 
 
-def read_one(unit_ids: Iterable[int], first: date, last: date) -> Cells:
-    return read(unit_ids, [(first, last)])[0]
+def read_one(unit_ids: Iterable[int], first: date, last: date, *,
+             merge_procedures: bool = False) -> Found:
+    return read(unit_ids, [(first, last)], merge_procedures=merge_procedures)[0]
 
 
 # --- Rebuild and verify ---------------------------------------------------------------
@@ -322,6 +411,12 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
     given units (all when None) from the raw rows, correct their years by the difference,
     then fold what is pending. Each month is one transaction, so the figures stay exact
     while it runs and writers wait at most one month's recount."""
+    if unit_ids is None and first is None and last is None:
+        row = _lock()  # everything: start again and fold it all, each month written once
+        db.session.execute(delete(Tally))
+        _commit(row, None)
+        fold(max_days=None, on_month=on_month)
+        return
     ids = None if unit_ids is None else sorted(set(unit_ids))
     years: set[date] = set()
     for month, _stop in months_to_rebuild(first, last):
@@ -352,19 +447,17 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
 
 def _resum_year(unit_ids: Sequence[int] | None, year: date) -> None:
     """Set the year's blocks to the sum of its month blocks, so a rebuild also mends a
-    year block that went wrong alone (the month deltas only keep it right meanwhile)."""
+    year block that went wrong alone (the month deltas only keep it right meanwhile):
+    one INSERT … SELECT, in the database."""
     row = _lock()
     scope = [] if unit_ids is None else [Tally.unit_id.in_(unit_ids)]
     db.session.execute(delete(Tally).where(Tally.span == "y", Tally.start == year, *scope))
     keys = [getattr(Tally, c) for c in KEY_COLUMNS]
-    months = (select(*keys, func.sum(Tally.n))
+    months = (select(literal("y"), literal(year, Date), *keys, func.sum(Tally.n))
               .where(Tally.span == "m", Tally.start >= year,
                      Tally.start <= year.replace(month=12), *scope)
               .group_by(*keys))
-    sums = [dict(zip((*KEY_COLUMNS, "n"), r, strict=True), span="y", start=year)
-            for r in db.session.execute(months)]
-    if sums:
-        db.session.execute(insert(Tally), sums)
+    db.session.execute(insert(Tally).from_select(list(_COLUMNS), months))
     _commit(row, row.closed_through)
 
 

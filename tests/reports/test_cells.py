@@ -35,18 +35,28 @@ def test_a_response_without_counter_or_procedure_counts_once() -> None:
     assert cells.elements_answered({"KQ2": 4}) == {"KQ", sipas.ALL}
 
 
-def test_shape_groups_each_set_apart() -> None:
+def test_found_groups_each_set_apart() -> None:
     found = cells.response_cells((1, 5, 9, "qr", "full", 1), {"TC1": 4})
     found.update(cells.response_cells((2, 6, 0, "paper", "full", 1), {"TC1": 2}))
-    total = cells.shape(found, "unit")
-    assert total.counts[None]["TC1"] == {4: 1, 2: 1}
+    got = cells.found_in(found)
+    total = got.units.regrouped()
+    assert total.answers[None]["TC1"] == {4: 1, 2: 1}
     assert total.respondents[None] == {"TC": 2, "ALL": 2} and total.responses[None] == 2
-    by_unit = cells.shape(found, "unit", {1: 100})  # unit 2 is outside the ranking
-    assert by_unit.responses == {100: 1}
-    assert cells.shape(found, "counter").responses == {5: 1, 6: 1}
-    assert cells.shape(found, "procedure").counts == {9: {"TC1": {4: 1}}}
-    assert cells.channel_counts(found) == {"qr": 1, "paper": 1}
-    assert cells.version_counts(found) == [("full", 1, 2)]
+    assert got.units.regrouped({1: 100}).responses == {100: 1}  # unit 2 is not ranked
+    assert got.counters.responses == {5: 1, 6: 1}
+    assert got.procedures.answers == {9: {"TC1": {4: 1}}}
+    assert got.channels == {"qr": 1, "paper": 1}
+    assert got.version_list() == [("full", 1, 2)]
+    named = cells.found_in(found, lambda pid: ("HT01", "Đăng ký khai sinh"))
+    assert named.procedures.responses == {("HT01", "Đăng ký khai sinh"): 1}
+
+
+def test_tallies_add_up() -> None:
+    a = cells.found_in(cells.response_cells((1, 0, 0, "qr", "full", 1), {"TC1": 4}))
+    b = cells.found_in(cells.response_cells((1, 0, 0, "qr", "full", 1), {"TC1": 4, "TC2": 1}))
+    a.update(b)
+    assert a.units.answers == {1: {"TC1": {4: 2}, "TC2": {1: 1}}}
+    assert a.units.respondents == {1: {"TC": 2, "ALL": 2}} and a.channels == {"qr": 2}
 
 
 def test_whole_months_are_blocks_and_the_rest_is_raw() -> None:
