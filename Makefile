@@ -47,8 +47,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy feedback
 
+# Two phases: the public pages and posts against their twins under gunicorn, then the
+# scale phase (BENCH_SCALE responses, default 1,000,000, on SQLite and PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

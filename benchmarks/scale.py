@@ -132,27 +132,32 @@ def _load(n: int) -> dict[str, Any]:
                 "province": "tinh-bench", "commune": "xa-007"}
 
 
-# Unit, counter and procedure by a random pick; created_at uniform over the last year,
-# stored the way the ORM stores it (SQLite: naive UTC text with microseconds).
+# Unit, counter and procedure by a random pick (80% name a procedure, 1 in 7 is paper,
+# 12% leave a comment, as in the demo); created_at uniform over the last year,
+# stored the way the ORM stores it (SQLite: naive UTC text with microseconds). SQLite
+# evaluates random() again at each use of a plain CTE's column: MATERIALIZED draws the
+# unit once per response, so its counter and procedure are the unit's own.
 _RESPONSES_SQLITE = """
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :n),
-picks AS (SELECT i, abs(random()) % :nu AS u, abs(random()) % 100 AS r,
+picks AS MATERIALIZED (SELECT i, abs(random()) % :nu AS u, abs(random()) % 100 AS r,
                  abs(random()) % :span AS ago FROM seq)
 INSERT INTO response (submission_id, unit_id, counter_id, procedure_id, questionnaire,
-                      questionnaire_version, channel, created_at, recorded_at)
+                      questionnaire_version, channel, comment, created_at, recorded_at)
 SELECT printf('%032x', i), :u0 + u, :c0 + u * :nc + abs(random()) % :nc,
        CASE WHEN r < 80 THEN :p0 + u * :np + abs(random()) % :np END, 'full', 1,
        CASE WHEN r % 7 = 0 THEN 'paper' ELSE 'qr' END,
+       CASE WHEN abs(random()) % 100 < 12 THEN 'Ý kiến thử ' || i END,
        datetime(:now - ago, 'unixepoch') || '.000000',
        datetime(:now - ago, 'unixepoch') || '.000000'
 FROM picks
 """
 _RESPONSES_PG = """
 INSERT INTO response (submission_id, unit_id, counter_id, procedure_id, questionnaire,
-                      questionnaire_version, channel, created_at, recorded_at)
+                      questionnaire_version, channel, comment, created_at, recorded_at)
 SELECT lpad(to_hex(i), 32, '0'), :u0 + u, :c0 + u * :nc + floor(random() * :nc)::int,
        CASE WHEN r < 80 THEN :p0 + u * :np + floor(random() * :np)::int END, 'full', 1,
        CASE WHEN r % 7 = 0 THEN 'paper' ELSE 'qr' END,
+       CASE WHEN random() < 0.12 THEN 'Ý kiến thử ' || i END,
        to_timestamp(:now - ago), to_timestamp(:now - ago)
 FROM (SELECT i, floor(random() * :nu)::int AS u, floor(random() * 100)::int AS r,
              floor(random() * :span)::int AS ago
@@ -191,6 +196,7 @@ def _periods(today: date) -> dict[str, tuple[date, date]]:
         "month": (last_month_end.replace(day=1), last_month_end),
         "last-year": (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
         "year-to-date": (date(today.year, 1, 1), today),
+        "twelve-months": (date(today.year - 1, today.month, 1), last_month_end),
     }
 
 
@@ -322,6 +328,8 @@ def measure(engine: str, url: str, n: int) -> list[str]:
              ("province, last calendar year", info["province"], periods["last-year"],
               PAGE_TARGET_PROVINCE_S),
              ("province, year to date", info["province"], periods["year-to-date"],
+              PAGE_TARGET_PROVINCE_S),
+             ("province, last 12 whole months", info["province"], periods["twelve-months"],
               PAGE_TARGET_PROVINCE_S)]
     lines.append(f"{'figure':34} {'page':>8} {'+chart':>8} {'stats net':>10} "
                  f"{'bare GROUP BY':>14} {'peak MB':>8}")

@@ -140,6 +140,18 @@ class Tallies:
     def update(self, other: Tallies) -> None:
         _merge_into(self, other, lambda g: g)
 
+    def prune(self) -> None:
+        answers: dict[Group, dict[str, dict[int, int]]] = {}
+        for group, items in self.answers.items():
+            for item, values in items.items():
+                nonzero = {v: n for v, n in values.items() if n}
+                if nonzero:
+                    answers.setdefault(group, {})[item] = nonzero
+        self.answers = answers
+        self.respondents = {g: kept for g, elements in self.respondents.items()
+                            if (kept := {e: n for e, n in elements.items() if n})}
+        self.responses = {g: n for g, n in self.responses.items() if n}
+
     def regrouped(self, group_of: Mapping[Group, Group] | None = None) -> Tallies:
         """The same counts under other groups: all in one total (None) without
         `group_of`, else each group under `group_of[group]` (every unit under its
@@ -184,6 +196,14 @@ class Found:
     procedures: Tallies = field(default_factory=Tallies)
     channels: dict[str, int] = field(default_factory=dict)
     versions: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def prune(self) -> None:
+        """Drop what a subtraction brought to zero (a counter seen only in the month
+        taken away must not be listed)."""
+        for tallies in (self.units, self.counters, self.procedures):
+            tallies.prune()
+        self.channels = {k: n for k, n in self.channels.items() if n}
+        self.versions = {k: n for k, n in self.versions.items() if n}
 
     def update(self, other: Found) -> None:
         self.units.update(other.units)
@@ -241,10 +261,12 @@ def month_end(day: date) -> date:
 @dataclass(frozen=True)
 class Plan:
     """Where a period's counts come from: stored blocks, each (span, first day) holding
-    the folded days of that month or year, and inclusive day ranges read from raw rows."""
+    the folded days of that month or year, minus the blocks in `minus`, plus inclusive
+    day ranges read from raw rows."""
 
     blocks: tuple[tuple[Span, date], ...]
     raw: tuple[tuple[date, date], ...]
+    minus: tuple[tuple[Span, date], ...] = ()
 
 
 def plan(first: date, last: date, closed_through: date | None) -> Plan:
@@ -284,7 +306,32 @@ def plan(first: date, last: date, closed_through: date | None) -> Plan:
         closed_last + timedelta(days=1))
     if open_first <= last:
         add_raw(open_first, last)
-    return Plan(tuple(blocks), tuple(raw))
+    if closed_through is None:
+        return Plan(tuple(blocks), tuple(raw))
+    return _by_difference(blocks, tuple(raw), closed_through)
+
+
+def _by_difference(blocks: list[tuple[Span, date]], raw: tuple[tuple[date, date], ...],
+                   closed_through: date) -> Plan:
+    """Counts add, so they also subtract: eleven months of a year are its year block
+    minus the twelfth. Where a year's folded months not in the period are fewer than the
+    period's month blocks in it less one, read the year and take those months away (a
+    month only partly in the period is taken away whole; its part is in `raw`). A
+    rolling twelve months then reads three blocks instead of twelve."""
+    out: list[tuple[Span, date]] = []
+    minus: list[tuple[Span, date]] = []
+    for year in sorted({b[1].year for b in blocks if b[0] == "m"}):
+        months = {b[1] for b in blocks if b[0] == "m" and b[1].year == year}
+        folded = [date(year, m, 1) for m in range(1, 13)
+                  if date(year, m, 1) <= closed_through]
+        missing = [m for m in folded if m not in months]
+        if 1 + len(missing) < len(months):
+            out.append(("y", date(year, 1, 1)))
+            minus += [("m", m) for m in missing]
+        else:
+            out += [("m", m) for m in sorted(months)]
+    out += [b for b in blocks if b[0] == "y"]
+    return Plan(tuple(sorted(out)), raw, tuple(minus))
 
 
 def months_between(first: date, last: date) -> Iterator[tuple[date, date]]:

@@ -4,8 +4,9 @@ pair. The figures are counted in the aggregate instead (feedback.reports.tally).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CTE, Select, func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.extensions import db
 from feedback.models import Answer, Counter, Procedure, Response, Unit, User
+from feedback.reports.exports import ExportRow
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,16 @@ def response_count(f: Filters) -> int:
 
 
 def latest_comments(f: Filters, limit: int = 10) -> list[Response]:
-    stmt = _where(select(Response), f).where(Response.comment.is_not(None))
-    stmt = stmt.options(joinedload(Response.counter))
-    return list(db.session.scalars(stmt.order_by(Response.created_at.desc()).limit(limit)))
+    """Ids first, then the rows: selecting whole rows joined to their counter made SQLite
+    read and sort every response of the period (2.2 s for a province's year of 1,000,000
+    responses); the ids alone come from the index, newest first, in 3 ms."""
+    newest = _where(select(Response.id), f).where(Response.comment.is_not(None))
+    ids = list(db.session.scalars(newest.order_by(Response.created_at.desc()).limit(limit)))
+    if not ids:
+        return []
+    stmt = (select(Response).where(Response.id.in_(ids)).options(joinedload(Response.counter))
+            .order_by(Response.created_at.desc()))
+    return list(db.session.scalars(stmt))
 
 
 def responses_page(f: Filters, page: int, per_page: int = 50) -> tuple[list[Response], int]:
@@ -82,44 +91,67 @@ def responses_page(f: Filters, page: int, per_page: int = 50) -> tuple[list[Resp
     return list(rows), total
 
 
-@dataclass(frozen=True)
-class ExportRow:
-    id: int
-    created_at: datetime
-    unit: str
-    counter: str | None
-    procedure: str | None
-    channel: str
-    questionnaire: str
-    version: int
-    age_band: str | None
-    respondent_type: str | None
-    comment: str | None
-    entered_by: str | None
+#: Responses per export batch: big enough that the per-query cost is small beside the
+#: rows, small enough that a batch (rows, answers, CSV text) stays a few megabytes.
+EXPORT_BATCH = 2000
+#: The first time window an export reads, and the narrowest (see export_batches).
+_FIRST_WINDOW = timedelta(hours=1)
+_NARROWEST_WINDOW = timedelta(seconds=1)
 
 
-def export_rows(f: Filters) -> tuple[list[ExportRow], list[tuple[int, str, int]]]:
-    """Responses and their answers (long form) for CSV/XLSX, filtered like the list. The
-    caller caps the count (see reports.views.EXPORT_MAX_ROWS)."""
-    stmt = _where(
+def export_batches(f: Filters, size: int | None = None) -> Iterator[list[ExportRow]]:
+    """Responses with their answers for CSV/XLSX, filtered like the list, in batches of at
+    most `size` (default EXPORT_BATCH), in (created_at, id) order.
+
+    Keyset pagination: each query starts after the last (created_at, id) read, never at an
+    OFFSET, and memory holds one batch whatever the export's size. Each query is also
+    bounded by a time window sized to hold about one batch: with several units (a
+    province) the database sorts the window's rows from the (unit_id, created_at) index,
+    and a query bounded only below would sort every remaining row for each batch, so a
+    million rows took 4 minutes instead of seconds. A window that fills a batch narrows
+    the next one to the time that batch covered; one left half empty doubles it.
+
+    The queries run in the caller's transaction, so a streamed export is one snapshot
+    even while citizens keep answering."""
+    columns = (
+        # Labelled as ExportRow's fields.
         select(
-            Response.id, Response.created_at, Unit.name, Counter.name, Procedure.name,
-            Response.channel, Response.questionnaire, Response.questionnaire_version,
-            Response.age_band, Response.respondent_type, Response.comment, User.email,
+            Response.id, Response.created_at, Unit.name.label("unit"),
+            Counter.name.label("counter"), Procedure.name.label("procedure"),
+            Response.channel, Response.questionnaire,
+            Response.questionnaire_version.label("version"), Response.age_band,
+            Response.respondent_type, Response.comment, User.email.label("entered_by"),
         )
         .join(Unit, Response.unit_id == Unit.id)
         .outerjoin(Counter, Response.counter_id == Counter.id)
         .outerjoin(Procedure, Response.procedure_id == Procedure.id)
-        .outerjoin(User, Response.entered_by_id == User.id),
-        f,
-    ).order_by(Response.created_at, Response.id)
-    rows = [ExportRow(*r) for r in db.session.execute(stmt)]
-    answers_stmt = _where(
-        select(Answer.response_id, Answer.item, Answer.value)
-        .join(Response, Answer.response_id == Response.id), f,
+        .outerjoin(User, Response.entered_by_id == User.id)
     )
-    answers = [(r[0], r[1], r[2]) for r in db.session.execute(answers_stmt)]
-    return rows, answers
+    size = size or EXPORT_BATCH
+    # Next row: created_at >= at, and if last_id is set, (created_at, id) > (at, last_id).
+    at, last_id, window = f.start, None, _FIRST_WINDOW
+    while at < f.end:
+        upto = min(at + window, f.end)
+        stmt = _where(columns, f).where(Response.created_at >= at,
+                                        Response.created_at < upto)
+        if last_id is not None:
+            stmt = stmt.where((Response.created_at > at) | (Response.id > last_id))
+        rows = db.session.execute(
+            stmt.order_by(Response.created_at, Response.id).limit(size)).all()
+        if rows:
+            answers: dict[int, dict[str, int]] = {row.id: {} for row in rows}
+            for response_id, item, value in db.session.execute(
+                    select(Answer.response_id, Answer.item, Answer.value)
+                    .where(Answer.response_id.in_(list(answers)))):
+                answers[response_id][item] = value
+            yield [ExportRow(**row._mapping, answers=answers[row.id]) for row in rows]
+        if len(rows) == size:  # the window holds more: go on from the last row read
+            window = max(rows[-1].created_at - at, _NARROWEST_WINDOW)
+            at, last_id = rows[-1].created_at, rows[-1].id
+        else:  # the window is done
+            if 2 * len(rows) < size:
+                window *= 2
+            at, last_id = upto, None
 
 
 def counter_names(ids: list[int]) -> dict[int, Counter]:

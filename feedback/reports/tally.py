@@ -261,8 +261,13 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
 
 
 def _block_filter(blocks: Iterable[tuple[Span, date]]) -> Any:
-    return or_(*(and_(Tally.span == span, Tally.start == start)
-                 for span, start in sorted(set(blocks))))
+    """span = s AND start IN (…) for each span: an OR of (span, start) pairs made SQLite
+    scan each unit's whole key range (1.75 s for a province's 12-month trend, now 0.05)."""
+    starts: dict[str, list[date]] = {}
+    for span, start in sorted(set(blocks)):
+        starts.setdefault(span, []).append(start)
+    return or_(*(and_(Tally.span == span, Tally.start.in_(days))
+                 for span, days in starts.items()))
 
 
 #: What a read returns: "all" grouping sets, units by id; or only the scope's "total".
@@ -304,41 +309,63 @@ def _procedure_keys(procedure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
 
 def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[Found],
                  sets: Sets, merge_procedures: bool) -> None:
-    blocks = sorted({b for p in plans for b in p.blocks})
-    if not blocks or not ids:
+    """Add each plan's blocks (and take away its `minus` blocks) into its Found. One
+    period: each set summed over its blocks in the database. Several (a trend): grouped
+    by block as well, and each row handed to the periods that use it."""
+    if not ids:
         return
-    by_block = len(plans) > 1
-    users = {b: [out[i] for i, p in enumerate(plans) if b in p.blocks] for b in blocks}
+    if len(plans) == 1:
+        # One span per query: an OR across spans made SQLite scan each unit's key range.
+        for blocks, sign in ((plans[0].blocks, 1), (plans[0].minus, -1)):
+            for span in sorted({b[0] for b in blocks}):
+                _add_sets(ids, sorted({b for b in blocks if b[0] == span}),
+                          _constant([(out[0], sign)]), sets, merge_procedures,
+                          by_block=False)
+        return
+    users: dict[tuple[Span, date], list[tuple[Found, int]]] = {}
+    for found, p in zip(out, plans, strict=True):
+        for block in p.blocks:
+            users.setdefault(block, []).append((found, 1))
+        for block in p.minus:
+            users.setdefault(block, []).append((found, -1))
+    if users:
+        _add_sets(ids, sorted(users), lambda row: users[(row[0], row[1])], sets,
+                  merge_procedures, by_block=True)
 
-    def targets(row: Any) -> list[Found]:
-        return users[(row[0], row[1])] if by_block else [out[0]]
 
+def _constant(targets: list[tuple[Found, int]]) -> Callable[[Any], list[tuple[Found, int]]]:
+    return lambda _row: targets
+
+
+def _add_sets(ids: Sequence[int], blocks: Sequence[tuple[Span, date]],
+              targets: Callable[[Any], list[tuple[Found, int]]], sets: Sets,
+              merge_procedures: bool, *, by_block: bool) -> None:
     skip = 2 if by_block else 0
     unit_cols = [Tally.unit_id] if sets == "all" else []
     for row in _set_rows("unit", unit_cols, ids, blocks, by_block=by_block):
         group = row[skip] if unit_cols else None
-        for found in targets(row):
-            found.units.add(group, row[-3], row[-2], row[-1])
+        for found, sign in targets(row):
+            found.units.add(group, row[-3], row[-2], sign * row[-1])
     if sets == "total":
         return
     for row in _set_rows("counter", [Tally.counter_id], ids, blocks, by_block=by_block):
-        for found in targets(row):
-            found.counters.add(row[skip], row[-3], row[-2], row[-1])
+        for found, sign in targets(row):
+            found.counters.add(row[skip], row[-3], row[-2], sign * row[-1])
     procedure_cols = ([Procedure.code, Procedure.name] if merge_procedures
                       else [Tally.procedure_id])
     for row in _set_rows("procedure", procedure_cols, ids, blocks, by_block=by_block,
                          join_procedure=merge_procedures):
         group = (row[skip], row[skip + 1]) if merge_procedures else row[skip]
-        for found in targets(row):
-            found.procedures.add(group, row[-3], row[-2], row[-1])
+        for found, sign in targets(row):
+            found.procedures.add(group, row[-3], row[-2], sign * row[-1])
     for row in _set_rows("channel", [Tally.channel], ids, blocks, by_block=by_block):
-        for found in targets(row):
-            found.channels[row[skip]] = found.channels.get(row[skip], 0) + row[-1]
+        for found, sign in targets(row):
+            found.channels[row[skip]] = found.channels.get(row[skip], 0) + sign * row[-1]
     for row in _set_rows("version", [Tally.questionnaire, Tally.version], ids, blocks,
                          by_block=by_block):
         key = (row[skip], row[skip + 1])
-        for found in targets(row):
-            found.versions[key] = found.versions.get(key, 0) + row[-1]
+        for found, sign in targets(row):
+            found.versions[key] = found.versions.get(key, 0) + sign * row[-1]
 
 
 def _from_raw(ids: Sequence[int], first: date, last: date, sets: Sets,
@@ -369,6 +396,8 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
         for found, p in zip(out, plans, strict=True):
             for first, last in p.raw:
                 found.update(_from_raw(ids, first, last, sets, merge_procedures))
+            if p.minus:
+                found.prune()
         if State.read().generation == state.generation:
             return out
 

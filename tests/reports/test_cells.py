@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+import pytest
+
 from feedback import sipas
 from feedback.reports import cells
 from feedback.reports.cells import Plan, plan
@@ -79,9 +81,13 @@ def test_a_year_is_one_block_when_the_period_holds_all_its_folded_days() -> None
     assert plan(date(2025, 1, 1), date(2025, 12, 31), w) == Plan((("y", date(2025, 1, 1)),), ())
     assert plan(date(2026, 1, 1), date(2026, 12, 31), w) == Plan(
         (("y", date(2026, 1, 1)),), ((date(2026, 12, 7), date(2026, 12, 31)),))
-    # Twelve months across two years: months, never a year.
-    got = plan(date(2025, 12, 1), date(2026, 11, 30), w)
-    assert got.raw == () and len(got.blocks) == 12 and {s for s, _ in got.blocks} == {"m"}
+    # Twelve months across two years: December, and 2026 as its year minus its December.
+    assert plan(date(2025, 12, 1), date(2026, 11, 30), w) == Plan(
+        (("m", date(2025, 12, 1)), ("y", date(2026, 1, 1))), (),
+        (("m", date(2026, 12, 1)),))
+    # A few months stay months.
+    assert plan(date(2026, 3, 1), date(2026, 5, 31), w) == Plan(
+        (("m", date(2026, 3, 1)), ("m", date(2026, 4, 1)), ("m", date(2026, 5, 1))), ())
 
 
 def test_nothing_folded_reads_everything_raw() -> None:
@@ -93,19 +99,43 @@ def test_nothing_folded_reads_everything_raw() -> None:
         (date(2026, 12, 7), date(2026, 12, 9)),)
 
 
-def test_every_day_of_a_period_is_counted_exactly_once() -> None:
-    """Exhaustive over short periods around month and year ends and a folded day."""
+EVERY_DAY = [date.fromordinal(date(2025, 1, 1).toordinal() + i) for i in range(730)]
+
+
+def _short_periods() -> list[tuple[date, date]]:
+    """Around month and year ends."""
     start = date(2025, 11, 20)
     days = [date.fromordinal(start.toordinal() + i) for i in range(75)]
-    for w in (None, date(2025, 12, 31), date(2026, 1, 15)):
-        for i, first in enumerate(days[::3]):
-            for last in days[i * 3::4]:
-                p = plan(first, last, w)
-                covered: list[date] = []
-                for span, block in p.blocks:
+    return [(first, last) for i, first in enumerate(days[::3]) for last in days[i * 3::4]]
+
+
+def _long_periods() -> list[tuple[date, date]]:
+    """Months to two years long, where a year less some months is cheaper."""
+    days = [*EVERY_DAY[::23], date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 1)]
+    return [(a, b) for a in days for b in days if a <= b]
+
+
+@pytest.mark.parametrize("periods", [_short_periods, _long_periods])
+def test_every_day_of_a_period_is_counted_exactly_once(periods) -> None:
+    """Every day of the period counted once, and no other day counted at all (over two
+    whole years: a year block less its months must net to nothing outside the period)."""
+    every_day = EVERY_DAY
+    differences = 0
+    for w in (None, date(2025, 12, 31), date(2026, 1, 15), date(2026, 10, 3)):
+        for first, last in periods():
+            p = plan(first, last, w)
+            differences += bool(p.minus)
+            covered: Counter[date] = Counter()
+            for blocks, sign in ((p.blocks, 1), (p.minus, -1)):
+                for span, block in blocks:
                     assert w is not None
-                    end = date(block.year, 12, 31) if span == "y" else cells.month_end(block)
-                    covered += [d for d in days if block <= d <= min(end, w)]
-                for a, b in p.raw:
-                    covered += [d for d in days if a <= d <= b]
-                assert sorted(covered) == [d for d in days if first <= d <= last]
+                    end = (date(block.year, 12, 31) if span == "y"
+                           else cells.month_end(block))
+                    for d in every_day:
+                        if block <= d <= min(end, w):
+                            covered[d] += sign
+            for a, b in p.raw:
+                covered.update(d for d in every_day if a <= d <= b)
+            assert +covered == Counter(d for d in every_day if first <= d <= last)
+            assert not -covered  # never a day taken away that was not added
+    assert differences or periods is _short_periods  # the long ones use year − months

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select, text, update
 
 from feedback.extensions import db
-from feedback.models import Answer, Tally, TallyState
+from feedback.models import Answer, Response, Tally, TallyState
 from feedback.reports import cells, tally
 from feedback.survey import catalogue
 from feedback.survey.services import NewResponse, record
@@ -81,6 +81,8 @@ def _periods(today: date) -> list[tuple[date, date]]:
         (today - timedelta(days=365), today),                      # rolling year
         (today - timedelta(days=100), today - timedelta(days=40)),  # partial months
         (cells.month_start(today) - timedelta(days=1), today),     # a day and a month
+        (this_year, cells.month_start(today) - timedelta(days=1)),  # the year less a month
+        (date(today.year - 1, 2, 1), date(today.year - 1, 12, 31)),
     ]
 
 
@@ -149,10 +151,11 @@ def test_verify_names_a_raw_row_changed_behind_its_back(app: Flask, runner, worl
         tally.fold(max_days=None)
         assert tally.verify() == []
         closed = tally.State.read().closed_through
-        start, _end = tally.utc_bounds(date(2000, 1, 1), closed)
-        answer_id = db.session.scalar(
+        _start, folded_end = tally.utc_bounds(date(2000, 1, 1), closed)
+        answer_id = db.session.scalar(  # an answer on a folded day
             select(Answer.id).join(Answer.response)
-            .where(Answer.item == "TC1", Answer.value != 3).order_by(Answer.id).limit(1))
+            .where(Answer.item == "TC1", Answer.value != 3,
+                   Response.created_at < folded_end).order_by(Answer.id).limit(1))
         db.session.execute(update(Answer).where(Answer.id == answer_id).values(value=3))
         db.session.commit()
     result = runner.invoke(args=["aggregates", "verify"])
