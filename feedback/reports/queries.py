@@ -5,11 +5,11 @@ pair. The figures are counted in the aggregate instead (feedback.reports.tally).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Select, func, select
+from sqlalchemy import CTE, Connection, Select, String, cast, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.extensions import db
@@ -114,7 +114,7 @@ def export_batches(f: Filters, size: int | None = None) -> Iterator[list[ExportR
     The queries run in the caller's transaction, so a streamed export is one snapshot
     even while citizens keep answering."""
     columns = (
-        # Labelled as ExportRow's fields.
+        # ExportRow's fields, in its order.
         select(
             Response.id, Response.created_at, Unit.name.label("unit"),
             Counter.name.label("counter"), Procedure.name.label("procedure"),
@@ -128,23 +128,23 @@ def export_batches(f: Filters, size: int | None = None) -> Iterator[list[ExportR
         .outerjoin(User, Response.entered_by_id == User.id)
     )
     size = size or EXPORT_BATCH
+    # The session's connection and transaction, without the ORM's per-row work (plain
+    # columns here): a third of the time on a million rows.
+    connection = db.session.connection()
     # Next row: created_at >= at, and if last_id is set, (created_at, id) > (at, last_id).
     at, last_id, window = f.start, None, _FIRST_WINDOW
     while at < f.end:
         upto = min(at + window, f.end)
-        stmt = _where(columns, f).where(Response.created_at >= at,
-                                        Response.created_at < upto)
+        # The window replaces the period's bounds rather than adding to them: given two
+        # lower bounds, SQLite ranges the index on the period's and filters the rest.
+        stmt = _where(columns, replace(f, start=at, end=upto))
         if last_id is not None:
             stmt = stmt.where((Response.created_at > at) | (Response.id > last_id))
-        rows = db.session.execute(
+        rows = connection.execute(
             stmt.order_by(Response.created_at, Response.id).limit(size)).all()
         if rows:
-            answers: dict[int, dict[str, int]] = {row.id: {} for row in rows}
-            for response_id, item, value in db.session.execute(
-                    select(Answer.response_id, Answer.item, Answer.value)
-                    .where(Answer.response_id.in_(list(answers)))):
-                answers[response_id][item] = value
-            yield [ExportRow(**row._mapping, answers=answers[row.id]) for row in rows]
+            answers = _answers_of([row.id for row in rows], connection)
+            yield [ExportRow._make((*row, answers.get(row.id, {}))) for row in rows]
         if len(rows) == size:  # the window holds more: go on from the last row read
             window = max(rows[-1].created_at - at, _NARROWEST_WINDOW)
             at, last_id = rows[-1].created_at, rows[-1].id
@@ -152,6 +152,22 @@ def export_batches(f: Filters, size: int | None = None) -> Iterator[list[ExportR
             if 2 * len(rows) < size:
                 window *= 2
             at, last_id = upto, None
+
+
+def _answers_of(ids: list[int], connection: Connection) -> dict[int, dict[str, int]]:
+    """{response id: {item: value}}. The database joins each response's answers into one
+    'TC1=5,TC2=4' string: 13 answers a response cost Python 13 rows otherwise, and those
+    rows were three quarters of an export's time. Item codes are letters and digits."""
+    pairs = func.aggregate_strings(Answer.item + "=" + cast(Answer.value, String), ",")
+    stmt = (select(Answer.response_id, pairs).where(Answer.response_id.in_(ids))
+            .group_by(Answer.response_id))
+    out: dict[int, dict[str, int]] = {}
+    for response_id, joined in connection.execute(stmt).all():
+        found = out[response_id] = {}
+        for pair in joined.split(","):
+            item, _, value = pair.partition("=")
+            found[item] = int(value)
+    return out
 
 
 def counter_names(ids: list[int]) -> dict[int, Counter]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from flask import (
     Blueprint,
@@ -13,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,13 +29,15 @@ from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.petitions import rules as petition_rules
 from feedback.petitions import stats as petition_stats
-from feedback.reports import charts, frames, queries, services
+from feedback.reports import charts, exports, queries, services
 from feedback.reports.periods import Period, PeriodError, parse_period, show_date
 from feedback.survey import catalogue
 
 bp = Blueprint("reports", __name__, url_prefix="/staff")
 
-EXPORT_MAX_ROWS = 100_000
+#: An XLSX being built stays in memory up to this size, then moves to a temporary file.
+XLSX_SPOOL_BYTES = 16 * 1024 * 1024
+_CHUNK_BYTES = 256 * 1024
 FILTER_ARGS = ("unit", "from", "to", "counter", "procedure", "channel")
 
 
@@ -151,9 +157,24 @@ def responses() -> str:
     )
 
 
+def _read_and_close(file: IO[bytes]) -> Iterator[bytes]:
+    """The file in chunks, closed once read. It first yields b"" so the caller can start
+    it: a started generator runs its `finally` when dropped, so the file is closed even
+    when nobody reads the body (a WSGI server closes the iterable; a test client that
+    only looks at the status does not)."""
+    try:
+        yield b""
+        while chunk := file.read(_CHUNK_BYTES):
+            yield chunk
+    finally:
+        file.close()
+
+
 @bp.get("/responses.<fmt>")
 @roles_required()
 def export(fmt: str) -> Response:
+    """The responses of the list's filter, as CSV streamed batch by batch (any size, in
+    constant memory) or as XLSX built in write-only mode in a spooled temporary file."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
     chosen = _chosen()
@@ -162,21 +183,30 @@ def export(fmt: str) -> Response:
         return period
     unit = chosen.unit
     f = _list_filters(unit, period)
-    total = queries.response_count(f)
-    if total > EXPORT_MAX_ROWS:
-        return render_error(400, _("Quá nhiều phiếu để tải về"),
-                            _("Bộ lọc này có %(total)d phiếu; mỗi lần tải tối đa %(max)d. "
-                              "Xin chọn khoảng thời gian ngắn hơn.",
-                              total=total, max=EXPORT_MAX_ROWS))
-    rows, answers = queries.export_rows(f)
-    frame = frames.responses_frame(rows, answers, current_app.config["TIMEZONE"],
-                                   age_labels=catalogue.AGE_LABELS)
-    name = f"phieu-khao-sat-{unit.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
+    writer = exports.RowWriter(current_app.config["TIMEZONE"], catalogue.AGE_LABELS)
     if fmt == "csv":
-        resp = make_response(frames.to_csv(frame))
-        resp.mimetype = "text/csv"
+        # stream_with_context keeps the request (and its database session) open while the
+        # server sends the batches, each read only when the previous one has gone out.
+        resp = current_app.response_class(
+            stream_with_context(exports.csv_chunks(queries.export_batches(f), writer)),
+            mimetype="text/csv")
     else:
-        resp = make_response(frames.to_xlsx(frame))
-        resp.mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        total = queries.response_count(f)
+        if total > exports.XLSX_MAX_ROWS:
+            return render_error(400, _("Quá nhiều phiếu cho một tệp Excel"),
+                                _("Bộ lọc này có %(total)d phiếu; một trang Excel chứa tối đa "
+                                  "%(max)d dòng. Xin tải tệp CSV, hoặc chọn khoảng thời gian "
+                                  "ngắn hơn.", total=total, max=exports.XLSX_MAX_ROWS))
+        spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115
+        exports.write_xlsx(queries.export_batches(f), writer, spool)
+        size = spool.tell()
+        spool.seek(0)
+        body = _read_and_close(spool)
+        next(body)  # started, so that dropping it unread closes the file too
+        resp = current_app.response_class(
+            body, direct_passthrough=True,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp.content_length = size
+    name = f"phieu-khao-sat-{unit.code}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp

@@ -1,5 +1,6 @@
 """The export's format is an interface: other tools parse these files. The expected files
-in data/ were written by the pandas export for the rows of export_sample.py."""
+in data/ were written by the pandas export (up to commit dc5717f) for the rows of
+export_sample.py; the streaming export must write the same bytes (CSV) and cells (XLSX)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from export_sample import SAMPLE, TZ
 from openpyxl import load_workbook
 
-from feedback.reports import frames
-from feedback.reports.queries import ExportRow
+from feedback.reports import exports
 from feedback.survey import catalogue
 
 DATA = Path(__file__).parent / "data"
+ROWS = [exports.ExportRow(*fields, answers=answers) for fields, answers in SAMPLE]
+WRITER = exports.RowWriter(TZ, catalogue.AGE_LABELS)
 
 
 def _cells(data: bytes) -> dict:
@@ -24,13 +27,34 @@ def _cells(data: bytes) -> dict:
             "header_bold": [c.font.b for c in next(ws.iter_rows())]}
 
 
-def test_the_expected_files_are_the_pandas_export() -> None:
-    rows = [ExportRow(*fields) for fields, _answers in SAMPLE]
-    answers = [(fields[0], item, value) for fields, a in SAMPLE for item, value in a.items()]
-    frame = frames.responses_frame(rows, answers, TZ, age_labels=catalogue.AGE_LABELS)
-    empty = frames.responses_frame([], [], TZ, age_labels=catalogue.AGE_LABELS)
-    assert frames.to_csv(frame) == (DATA / "responses-sample.csv").read_bytes()
-    assert frames.to_csv(empty) == (DATA / "responses-empty.csv").read_bytes()
+def _xlsx(batches: list[list[exports.ExportRow]]) -> bytes:
+    buf = io.BytesIO()
+    exports.write_xlsx(batches, WRITER, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("batches", [[ROWS], [ROWS[:3], [], ROWS[3:4], ROWS[4:]]],
+                         ids=["one batch", "several batches"])
+def test_csv_is_byte_for_byte_the_pandas_export(batches) -> None:
+    data = b"".join(exports.csv_chunks(batches, WRITER))
+    assert data == (DATA / "responses-sample.csv").read_bytes()
+
+
+def test_an_empty_csv_is_the_header() -> None:
+    data = b"".join(exports.csv_chunks([], WRITER))
+    assert data == (DATA / "responses-empty.csv").read_bytes()
+
+
+def test_xlsx_has_the_pandas_export_cells() -> None:
     expected = json.loads((DATA / "responses-sample.xlsx.json").read_text(encoding="utf-8"))
-    assert _cells(frames.to_xlsx(frame)) == expected["sample"]
-    assert _cells(frames.to_xlsx(empty)) == expected["empty"]
+    assert _cells(_xlsx([ROWS[:5], ROWS[5:]])) == expected["sample"]
+    assert _cells(_xlsx([])) == expected["empty"]
+
+
+def test_a_naive_time_is_read_as_utc() -> None:
+    """SQLite hands back naive values below the UTCDateTime type; the export never
+    shifts them by the server's own zone."""
+    fields, answers = SAMPLE[0]
+    naive = exports.ExportRow(fields[0], fields[1].replace(tzinfo=None), *fields[2:],
+                              answers=answers)
+    assert WRITER.cells(naive) == WRITER.cells(ROWS[0])
