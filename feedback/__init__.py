@@ -3,6 +3,11 @@
 `create_app` reads like a table of contents: configuration, extensions, blueprints,
 error pages, security headers, CLI. It has no side effects beyond building the app:
 migrate with `feedback db upgrade`, seed with `feedback demo`.
+
+The libraries that draw (matplotlib, fpdf2, qrcode) are imported by the functions that
+draw, never at the top of a module the app imports, so the CLI starts fast; `create_app`
+imports them at the end (`warm_up`) unless the CLI asks it not to, so a gunicorn worker
+(`feedback:create_app()`) pays for them when it starts rather than on a request.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, *, warm: bool = True) -> Flask:
+    """The app. `warm=False` (the `feedback` command) skips `warm_up`, since a command
+    that draws imports what it needs itself, and sets Flask-Migrate up only when a `db`
+    command runs."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -27,12 +35,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     load_config(app, overrides)
     trust_proxies(app)
     register_extensions(app)
+    register_migrations(app, lazy=not warm)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
+    if warm:
+        warm_up()
     return app
+
+
+def warm_up() -> None:
+    """Import the drawing libraries and the holiday calendars now (~0.7 s and ~70 MB): a
+    web worker should pay for them when it starts, not in the first chart, poster or
+    deadline request it serves (with gunicorn `--preload` the workers share them)."""
+    from holidays.countries import vietnam  # noqa: F401  (feedback.workdays)
+
+    from feedback.qr import render  # noqa: F401  (fpdf2, qrcode, Pillow)
+    from feedback.reports import charts  # noqa: F401  (matplotlib)
 
 
 def trust_proxies(app: Flask) -> None:
@@ -47,10 +68,9 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from feedback.auth.guards import load_bearer_user
     from feedback.auth.services import install_login
-    from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from feedback.extensions import babel, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     from feedback import i18n
@@ -76,6 +96,45 @@ def _tune_sqlite(engine: Any) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.close()
+
+
+def register_migrations(app: Flask, *, lazy: bool) -> None:
+    """Flask-Migrate: the `db` commands, and `app.extensions["migrate"]`, which
+    migrations/env.py and `flask_migrate.upgrade` read. Importing it imports alembic
+    (~70 ms); with `lazy` (the CLI) a stand-in `db` group sets it up when a `db` command
+    runs, so other commands never pay for it."""
+    if not lazy:
+        _init_migrate(app)
+        return
+    import click
+    from flask.cli import ScriptInfo
+
+    class Migrations(click.Group):
+        """Stands in for Flask-Migrate's `db` group in the command list, and hands the
+        command line to the real group once a `db` command is asked for."""
+
+        def make_context(self, info_name: str | None, args: list[str],
+                         parent: click.Context | None = None,
+                         **extra: Any) -> click.Context:
+            if parent is None:
+                raise RuntimeError("the db commands run under the feedback command")
+            loaded = parent.ensure_object(ScriptInfo).load_app()
+            if "migrate" not in loaded.extensions:
+                _init_migrate(loaded)
+            from flask_migrate.cli import db as real
+
+            return real.make_context(info_name, args, parent=parent, **extra)
+
+    # Flask-Migrate's own help text for the group.
+    app.cli.add_command(Migrations("db", help="Perform database migrations."))
+
+
+def _init_migrate(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from feedback.extensions import db
+
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""Unbound extensions, bound to an app in `create_app`."""
+"""Unbound extensions, bound to an app in `create_app`.
+
+Flask-Migrate is not here: it imports alembic (~70 ms), which only the `db` commands and
+the tests' schema set-up need, so `feedback.register_migrations` creates it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -27,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

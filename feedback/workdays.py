@@ -26,8 +26,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from feedback.msgid import N_
 
 COUNTRY = "VN"
@@ -60,7 +58,11 @@ def _package_year(year: int) -> _PackageYear:
 
     Cross-year swaps (a Saturday in December traded for a day off in January) are
     listed by the package on every instance, so we keep only the ones falling in `year`.
+    `holidays` is imported here, not at the top: its calendars take ~75 ms to import and
+    most commands never ask for a working day (the web server imports it at start).
     """
+    import holidays
+
     calendar = holidays.country_holidays(COUNTRY, years=year, language="vi")
     return _PackageYear(
         days_off={day: name for day, name in calendar.items() if day.year == year},

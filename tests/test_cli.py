@@ -3,10 +3,60 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import zxingcpp
 from PIL import Image
+
+#: Imported only by what draws, exports or migrates: a command that does none of these
+#: must not pay for them at start-up.
+HEAVY = ("pandas", "matplotlib", "fpdf", "qrcode", "PIL", "holidays", "alembic", "openpyxl")
+_REPORT_MODULES = """
+import json, sys
+heavy = set(sys.argv.pop(1).split(","))
+{run}
+print("LOADED", json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & heavy)))
+"""
+_RUN_COMMAND = """
+from feedback.cli import main
+sys.argv[0] = "feedback"
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+"""
+
+
+def _loaded_in_fresh_process(app, run: str, *args: str) -> list[str]:
+    """The HEAVY modules a new Python process has imported once `run` has run, on the
+    test database."""
+    env = {**os.environ, "FEEDBACK_SECRET_KEY": "test-secret-key",
+           "FEEDBACK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+    env.pop("FEEDBACK_ENV", None)
+    done = subprocess.run(  # noqa: S603  (our own interpreter and code)
+        [sys.executable, "-c", _REPORT_MODULES.format(run=run), ",".join(HEAVY), *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.rsplit("LOADED ", 1)[1])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["units", "list"]])
+def test_a_command_that_draws_nothing_imports_no_drawing_library(app, args) -> None:
+    """`feedback --help` took 1.8 s when every view imported pandas, matplotlib and fpdf2
+    at the top; the README's target is under 0.5 s. Timing is for benchmarks; this checks
+    the cause."""
+    assert _loaded_in_fresh_process(app, _RUN_COMMAND, *args) == []
+
+
+def test_the_web_app_imports_the_drawing_libraries_when_built(app) -> None:
+    """A gunicorn worker (`feedback:create_app()`) imports them when it starts, not in the
+    first chart or poster request it serves."""
+    loaded = _loaded_in_fresh_process(app, "from feedback import create_app; create_app()")
+    assert {"matplotlib", "fpdf", "qrcode", "holidays"} <= set(loaded)
+    assert "pandas" not in loaded  # nothing in the app uses it now
 
 
 def test_units_import_and_list(runner, tmp_path) -> None:

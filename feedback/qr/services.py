@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -14,8 +15,14 @@ from feedback import links
 from feedback.audit import record_counter
 from feedback.extensions import db
 from feedback.models import Counter, Unit, User
-from feedback.qr import render
 from feedback.survey import catalogue
+
+if TYPE_CHECKING:
+    # qrcode, Pillow and fpdf2 cost ~0.2 s to import: the links, revocation and listing
+    # services here (and every command that only needs them) must not pay for them, so
+    # `render` is imported inside the functions that draw (the web server imports it at
+    # start, see feedback.warm_up).
+    from feedback.qr import render
 
 
 class InactiveCounter(ValueError):
@@ -104,15 +111,21 @@ def set_questionnaire(counter: Counter, code: str, *, actor: User | None = None,
 
 @lru_cache(maxsize=512)
 def png_for(url: str) -> bytes:
+    from feedback.qr import render
+
     return render.qr_png(url)
 
 
 @lru_cache(maxsize=512)
 def svg_for(url: str) -> bytes:
+    from feedback.qr import render
+
     return render.qr_svg(url)
 
 
 def poster(counter: Counter) -> render.Poster:
+    from feedback.qr import render
+
     q = catalogue.current(counter.questionnaire)
     return render.Poster(unit_name=counter.unit.name, counter_name=counter.name,
                          url=counter_url(counter), title=q.title if q.code == "sat3"
@@ -131,6 +144,8 @@ def _petition_address(counter: Counter) -> str:
 
 
 def posters_pdf(counters: list[Counter]) -> bytes:
+    from feedback.qr import render
+
     return render.posters_pdf([poster(c) for c in counters])
 
 

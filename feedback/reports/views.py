@@ -29,7 +29,7 @@ from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.petitions import rules as petition_rules
 from feedback.petitions import stats as petition_stats
-from feedback.reports import charts, exports, queries, services
+from feedback.reports import exports, queries, services
 from feedback.reports.periods import Period, PeriodError, parse_period, show_date
 from feedback.survey import catalogue
 
@@ -110,6 +110,10 @@ def trend_png() -> Response:
     period = _period_or_400(chosen)
     if isinstance(period, Response):
         return period
+    # matplotlib is imported here, not at the top, so the CLI never pays for it; a web
+    # worker has imported it at start (feedback.warm_up).
+    from feedback.reports import charts
+
     points = services.trend(chosen.unit, period.last)
     png = charts.trend_png(
         [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year) for p, _f in points],
