@@ -241,8 +241,9 @@ def pending_months(max_days: int | None) -> list[tuple[date, date]]:
 
 def fold(*, max_days: int | None = FOLD_MAX_DAYS,
          on_month: Callable[[date], None] | None = None) -> int:
-    """Fold the pending closed days into their blocks, a month per transaction; returns
-    the number of days folded. Cheap when nothing is pending (one read of the state)."""
+    """Fold the pending closed days into their blocks, a month or a part of one per
+    transaction (FOLD_CHUNK_RESPONSES); returns the number of days folded. Cheap when
+    nothing is pending (one read of the state)."""
     state = State.read()
     if state.closed_through is not None and state.closed_through >= yesterday():
         return 0
@@ -258,14 +259,29 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
         if first > last or (max_days is not None and folded >= max_days):
             db.session.commit()
             return folded
-        stop = min(cells.month_end(first), last)
+        month_stop = min(cells.month_end(first), last)
+        stop = min(month_stop, first + timedelta(days=_chunk_days(first, month_stop) - 1))
         if max_days is not None:
             stop = min(stop, first + timedelta(days=max_days - folded - 1))
         _add(raw_cells(None, first, stop), _blocks_of(first))
         _commit(row, stop)
         folded += (stop - first).days + 1
-        if on_month:
+        if on_month and stop == month_stop:
             on_month(first)
+
+
+#: About this many responses per fold transaction: the transaction holds the state row
+#: (PostgreSQL: new responses wait for it) or the writer lock (SQLite: they wait up to its
+#: busy timeout, 5 s), so a province's month is folded a week or so at a time.
+FOLD_CHUNK_RESPONSES = 20_000
+
+
+def _chunk_days(first: date, last: date) -> int:
+    start, end = utc_bounds(first, last)
+    count = db.session.scalar(select(func.count()).select_from(Response).where(
+        Response.created_at >= start, Response.created_at < end)) or 0
+    days = (last - first).days + 1
+    return max(1, min(days, FOLD_CHUNK_RESPONSES * days // max(count, 1)))
 
 
 # --- Reading --------------------------------------------------------------------------

@@ -238,3 +238,18 @@ def test_no_responses_folds_nothing_and_later_paper_forms_still_count(app: Flask
         assert _unit(got, world.commune.id, "TT1", 5) == 1
         rows = db.session.execute(text("SELECT count(*) FROM tally")).scalar()
         assert rows and rows > 0
+
+
+def test_a_busy_month_is_folded_in_parts(app: Flask, world, history, monkeypatch) -> None:
+    """Each fold transaction holds the lock new responses wait for: a busy month goes a
+    few days at a time, and the sum of the parts is the month."""
+    monkeypatch.setattr(tally, "FOLD_CHUNK_RESPONSES", 3)
+    with app.app_context():
+        tally.fold(max_days=None)
+        state = tally.State.read()
+        months = len(tally.months_to_rebuild(None, None))
+        assert state.generation > months + 1  # more transactions than months
+        assert tally.verify() == []
+        first, last = _today() - timedelta(days=200), _today()
+        scope = [world.commune.id, world.sibling.id]
+        assert tally.read_one(scope, first, last) == _raw(scope, first, last)
