@@ -247,16 +247,15 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
     state = State.read()
     if state.closed_through is not None and state.closed_through >= yesterday():
         return 0
+    if state.closed_through is None and _earliest_day() is None:
+        return 0  # nothing recorded: nothing to fold, and nothing written
     folded = 0
     while True:
         row = _lock()
         first = (row.closed_through + timedelta(days=1) if row.closed_through
                  else _earliest_day())
         last = yesterday()
-        if first is None:  # nothing recorded yet: every past day is (emptily) folded
-            _commit(row, last)
-            return folded
-        if first > last or (max_days is not None and folded >= max_days):
+        if first is None or first > last or (max_days is not None and folded >= max_days):
             db.session.commit()
             return folded
         month_stop = min(cells.month_end(first), last)

@@ -226,16 +226,21 @@ def test_a_month_ends_at_local_midnight(app: Flask, world) -> None:
         assert _unit(month, world.commune.id, "TC1", 2) == 0
 
 
-def test_no_responses_folds_nothing_and_later_paper_forms_still_count(app: Flask,
+def test_no_responses_writes_nothing_and_later_paper_forms_still_count(app: Flask,
                                                                        world) -> None:
     with app.app_context():
         assert tally.fold() == 0
-        assert tally.State.read().closed_through == _today() - timedelta(days=1)
+        assert tally.State.read().closed_through is None
+        assert db.session.execute(text("SELECT count(*) FROM tally_state")).scalar() == 0
         day = _today() - timedelta(days=3)
         _store(world, day, {"TT1": 5}, seq=[700], channel="paper")
-        assert tally.verify() == []
-        got = tally.read_one([world.commune.id], day, day)
+        got = tally.read_one([world.commune.id], day, day)  # folds from that day on
         assert _unit(got, world.commune.id, "TT1", 5) == 1
+        assert tally.State.read().closed_through == _today() - timedelta(days=1)
+        _store(world, day, {"TT1": 4}, seq=[701], channel="paper")  # now a late form
+        got = tally.read_one([world.commune.id], day, day)
+        assert _unit(got, world.commune.id, "TT1", 4) == 1
+        assert tally.verify() == []
         rows = db.session.execute(text("SELECT count(*) FROM tally")).scalar()
         assert rows and rows > 0
 
