@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from tests_support import PASSWORD, Inbox, free_port
 from feedback import create_app
 from feedback.extensions import db, limiter
 from feedback.links import new_submission_id
-from feedback.models import Counter, Procedure, Unit, User
+from feedback.models import Counter, Procedure, TallyState, Unit, User
 
 
 def _database_url(tmp: Path) -> str:
@@ -80,6 +81,9 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            # As the migration leaves it: the aggregate's state row, nothing folded.
+            conn.execute(TallyState.__table__.insert().values(
+                id=1, timezone="", generation=0, updated_at=datetime.now(UTC)))
 
 
 @pytest.fixture

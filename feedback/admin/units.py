@@ -125,7 +125,7 @@ def unit_counts(unit_ids: Iterable[int], month: Period) -> dict[int, UnitCounts]
     counters = grouped(Counter.unit_id, Counter.active.is_(True))
     procedures = grouped(Procedure.unit_id, Procedure.active.is_(True))
     staff = grouped(User.unit_id, User.active.is_(True))
-    responses = tally.read_one(ids, month.first, month.last).units.responses
+    responses = tally.read_one(ids, month.first, month.last, sets="units").units.responses
     return {i: UnitCounts(counters.get(i, 0), procedures.get(i, 0), staff.get(i, 0),
                           responses.get(i, 0)) for i in ids}
 

@@ -56,6 +56,8 @@ from feedback.reports.cells import Cells, Found, Key, Place, Span
 #: A reader folds at most this many pending days before reading (the rest stay raw until
 #: the next reader): a first look at a large history never waits on a year's fold.
 FOLD_MAX_DAYS = 62
+#: Reads planned again when a fold committed meanwhile, before reading raw rows only.
+READ_ATTEMPTS = 3
 #: The state row's key: there is one state.
 STATE_ID = 1
 
@@ -90,26 +92,43 @@ def yesterday() -> date:
 class State:
     closed_through: date | None
     generation: int
+    #: Folded under another timezone than this process's (closed_through is then None).
+    foreign: bool = False
 
     @classmethod
     def read(cls, *, lock: bool = False) -> State:
-        """`lock` takes the row shared (PostgreSQL; SQLite ignores it and relies on the
-        writer lock its caller already holds). A state folded under another timezone
-        counts as nothing folded: its days are not this timezone's days."""
+        """`lock` takes the aggregate's lock shared until the transaction ends (see
+        `_take_lock`). A state folded under another timezone counts as nothing folded:
+        its days are not this timezone's days."""
+        if lock:
+            _take_lock(shared=True)
         stmt = select(TallyState.closed_through, TallyState.timezone, TallyState.generation
                       ).where(TallyState.id == STATE_ID)
-        if lock:
-            stmt = stmt.with_for_update(read=True)
         row = db.session.execute(stmt).one_or_none()
         if row is None:
             return cls(None, 0)
-        closed = row[0] if row[1] == current_app.config["TIMEZONE"] else None
-        return cls(closed, row[2])
+        ours = row[1] == current_app.config["TIMEZONE"]
+        return cls(row[0] if ours else None, row[2], foreign=not ours and row[0] is not None)
+
+
+#: The aggregate's advisory lock on PostgreSQL ("tally" in ASCII).
+ADVISORY_KEY = 0x74616C6C79
+
+
+def _take_lock(*, shared: bool) -> None:
+    """PostgreSQL: a transaction-level advisory lock, shared by writers and exclusive for
+    a fold, so they are ordered without writing the state row at every response (a
+    row lock FOR SHARE would, and create a MultiXact each time). SQLite needs none: its
+    writers are serialized by the database's own writer lock, which the caller holds."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        name = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        db.session.execute(select(getattr(func, name)(ADVISORY_KEY)))
 
 
 def _lock() -> TallyState:
-    """Take the state row for writing (the fold's and rebuild's first statement: a write,
-    so SQLite grants its writer lock before anything is read)."""
+    """Take the aggregate for writing: the exclusive lock, then the state row (on SQLite
+    the first statement is this write, so its writer lock comes before any read)."""
+    _take_lock(shared=False)
     now = datetime.now(UTC)
     result = db.session.execute(update(TallyState).where(TallyState.id == STATE_ID)
                                 .values(updated_at=now))
@@ -142,9 +161,12 @@ def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
     """The cells of the responses given on local days first … last, from the raw rows:
     three grouped queries on the (unit_id, created_at) index, whatever the period."""
     start, end = utc_bounds(first, last)
-    where: list[Any] = [Response.created_at >= start, Response.created_at < end]
-    if unit_ids is not None:
-        where.append(Response.unit_id.in_(list(unit_ids)))
+    # Every unit when none are given: the only index on created_at leads with unit_id,
+    # and without it SQLite scanned the whole answer table (10 s for one day at 1M).
+    ids = list(unit_ids) if unit_ids is not None else list(
+        db.session.scalars(select(Unit.id)))
+    where: list[Any] = [Response.unit_id.in_(ids), Response.created_at >= start,
+                        Response.created_at < end]
     unit, counter, procedure = (Response.unit_id, func.coalesce(Response.counter_id, 0),
                                 func.coalesce(Response.procedure_id, 0))
     out: Cells = Counter()
@@ -219,6 +241,12 @@ def note(place: Place, answers: Mapping[str, int], at: datetime) -> None:
     state = State.read(lock=True)
     if state.closed_through is not None and day <= state.closed_through:
         _add(cells.response_cells(place, answers), _blocks_of(day))
+    elif state.closed_through is None and state.foreign:
+        # Folded under another timezone (a deploy changing FEEDBACK_TIMEZONE, with the
+        # old processes still writing): this response's day there is unknown here, so
+        # mark the aggregate for a fresh start by whichever process folds next.
+        db.session.execute(update(TallyState).where(TallyState.id == STATE_ID)
+                           .values(timezone=""))
 
 
 def _earliest_day() -> date | None:
@@ -286,8 +314,9 @@ def _chunk_days(first: date, last: date) -> int:
 # --- Reading --------------------------------------------------------------------------
 
 
-#: What a read returns: "all" grouping sets, units by id; or only the scope's "total".
-Sets = Literal["all", "total"]
+#: What a read returns: "all" grouping sets, units by id; only the "units" set, by id;
+#: or only the scope's "total".
+Sets = Literal["all", "units", "total"]
 _UNIT_SET = (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel == "",
              Tally.questionnaire == "")
 # Ranges (> 0, > ''), not "<>": PostgreSQL uses only ranges as index conditions, and a
@@ -370,11 +399,12 @@ def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[
     def rows(grouping: str, cols: Sequence[str], join: bool = False) -> Iterable[Any]:
         return _set_rows(grouping, cols, ids, signed, by_block=by_block, join_procedure=join)
 
-    for row in rows("unit", ["unit_id"] if sets == "all" else []):
-        group = row[skip] if sets == "all" else None
+    by_unit = sets != "total"
+    for row in rows("unit", ["unit_id"] if by_unit else []):
+        group = row[skip] if by_unit else None
         for found, sign in targets(row):
             found.units.add(group, row[-3], row[-2], sign * row[-1])
-    if sets == "total":
+    if sets != "all":
         return
     for row in rows("counter", ["counter_id"]):
         for found, sign in targets(row):
@@ -397,6 +427,8 @@ def _from_raw(ids: Sequence[int], first: date, last: date, sets: Sets,
     raw = raw_cells(ids, first, last)
     if sets == "total":
         return cells.Found(units=cells.found_in(raw).units.regrouped())
+    if sets == "units":
+        return cells.Found(units=cells.found_in(raw).units)
     if not merge_procedures:
         return cells.found_in(raw)
     keys = _procedure_keys(k[2] for k in raw if k[2])
@@ -408,8 +440,8 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
     """The counts of each period (inclusive local days) for the given units: the stored
     blocks it covers, summed in the database, plus raw reads of the rest, planned from
     one state and read again if a fold committed meanwhile. `sets="total"` reads only the
-    scope's totals (a trend); `merge_procedures` groups procedures by (code, name), as a
-    parent unit reports them, instead of by id."""
+    scope's totals (a trend), `sets="units"` only each unit's own; `merge_procedures`
+    groups procedures by (code, name), as a parent unit reports them, instead of by id."""
     ids = sorted(set(unit_ids))
     fold()
     if db.session.get_bind().dialect.name == "postgresql":
@@ -417,9 +449,12 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
         # (unit_id, created_at) index for today's rows of a hundred communes; it took
         # 105 ms against 35. A page request is better off on one core (until the commit).
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    while True:
+    for attempt in range(READ_ATTEMPTS + 1):
         state = State.read()
-        plans = [cells.plan(first, last, state.closed_through) for first, last in periods]
+        # Folds kept committing under us (a rebuild runs): the raw rows alone, which no
+        # fold changes, are exact; slow, and only then.
+        closed = state.closed_through if attempt < READ_ATTEMPTS else None
+        plans = [cells.plan(first, last, closed) for first, last in periods]
         out = [Found() for _ in periods]
         _from_blocks(ids, plans, out, sets, merge_procedures)
         for found, p in zip(out, plans, strict=True):
@@ -427,13 +462,14 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
                 found.update(_from_raw(ids, first, last, sets, merge_procedures))
             if p.minus:
                 found.prune()
-        if State.read().generation == state.generation:
+        if closed is None or State.read().generation == state.generation:
             return out
+    raise AssertionError("unreachable: the last attempt reads raw rows only")
 
 
-def read_one(unit_ids: Iterable[int], first: date, last: date, *,
+def read_one(unit_ids: Iterable[int], first: date, last: date, *, sets: Sets = "all",
              merge_procedures: bool = False) -> Found:
-    return read(unit_ids, [(first, last)], merge_procedures=merge_procedures)[0]
+    return read(unit_ids, [(first, last)], sets=sets, merge_procedures=merge_procedures)[0]
 
 
 # --- Rebuild and verify ---------------------------------------------------------------
@@ -558,26 +594,47 @@ def _compare(span: str, start: date, stored: Mapping[Key, int],
             if stored.get(key, 0) != expected.get(key, 0)]
 
 
+def _recount(span: str, start: date) -> list[Difference]:
+    """One block against the raw rows, with the aggregate locked (nothing commits to it
+    meanwhile), then nothing kept: a difference seen without the lock may be a late form
+    or a fold that committed between the two reads."""
+    row = _lock()
+    try:
+        closed = row.closed_through
+        expected: Cells = Counter()
+        if closed is not None and start <= closed:
+            last = min(date(start.year, 12, 31) if span == "y" else cells.month_end(start),
+                       closed)
+            for first, stop in cells.months_between(start, last):
+                expected.update(raw_cells(None, first, stop))
+        return _compare(span, start, _stored(None, span, start), expected)
+    finally:
+        db.session.rollback()
+
+
 def verify(*, on_month: Callable[[date], None] | None = None) -> list[Difference]:
     """Recount every folded day from the raw rows, month by month, and compare with the
-    stored month and year blocks; also report blocks stored beyond the folded days."""
-    differences: list[Difference] = []
+    stored month and year blocks; also report blocks stored beyond the folded days.
+    Without a lock, so responses keep coming; a block that differs is recounted under
+    the lock before it is reported."""
+    suspects: list[tuple[str, date]] = []
     years: dict[date, Cells] = {}
     known: set[tuple[str, date]] = set()
     for month, stop in months_to_rebuild(None, None):
         expected = raw_cells(None, month, stop)
-        differences += _compare("m", month, _stored(None, "m", month), expected)
+        if _compare("m", month, _stored(None, "m", month), expected):
+            suspects.append(("m", month))
         years.setdefault(cells.block_of("y", month), Counter()).update(expected)
         known.add(("m", month))
         if on_month:
             on_month(month)
     for year, expected in sorted(years.items()):
-        differences += _compare("y", year, _stored(None, "y", year), expected)
+        if _compare("y", year, _stored(None, "y", year), expected):
+            suspects.append(("y", year))
         known.add(("y", year))
-    for span, start in db.session.execute(select(Tally.span, Tally.start).distinct()):
-        if (span, start) not in known:
-            differences += _compare(span, start, _stored(None, span, start), {})
-    return differences
+    suspects += [(span, start) for span, start in db.session.execute(
+        select(Tally.span, Tally.start).distinct()) if (span, start) not in known]
+    return [d for span, start in suspects for d in _recount(span, start)]
 
 
 def unit_codes() -> dict[int, str]:

@@ -86,10 +86,17 @@ def _periods(today: date) -> list[tuple[date, date]]:
     ]
 
 
-def test_every_period_read_equals_the_raw_rows(app: Flask, world, history) -> None:
+@pytest.mark.parametrize("folded", [None, 200, 400])
+def test_every_period_read_equals_the_raw_rows(app: Flask, world, history, folded,
+                                              monkeypatch) -> None:
+    """With nothing, some and every closed day folded (reads fold no further here), so
+    whole blocks, a year less its months, raw days and their mixtures are all read."""
     today = _today()
     with app.app_context():
         scope = [world.commune.id, world.sibling.id]
+        if folded:
+            tally.fold(max_days=folded)
+        monkeypatch.setattr(tally, "fold", lambda **_kw: 0)
         for first, last in _periods(today):
             raw = tally.raw_cells(scope, first, last)
             assert tally.read_one(scope, first, last) == cells.found_in(raw), (first, last)
@@ -102,8 +109,8 @@ def test_every_period_read_equals_the_raw_rows(app: Flask, world, history) -> No
         for (first, last), found in zip(periods, totals, strict=True):
             assert found.units == _raw(scope, first, last).units.regrouped()
             assert not found.counters.responses and not found.channels
-        assert tally.State.read().closed_through is not None
-        assert db.session.scalar(select(func.count()).select_from(Tally)) > 0
+        stored = db.session.scalar(select(func.count()).select_from(Tally))
+        assert bool(stored) == bool(folded)
 
 
 def test_reads_fold_a_bounded_number_of_days(app: Flask, world, history) -> None:
@@ -211,6 +218,27 @@ def test_a_changed_timezone_starts_the_aggregate_again(app: Flask, world, histor
         assert tally.read_one([world.commune.id], first, last) == _raw(
             [world.commune.id], first, last)
         assert db.session.scalar(select(TallyState.timezone)) == app.config["TIMEZONE"]
+        tally.fold(max_days=None)  # every day again, once: the old blocks went
+        assert tally.verify() == []
+        assert tally.read_one([world.commune.id], first, last) == _raw(
+            [world.commune.id], first, last)
+
+
+def test_a_writer_in_another_timezone_marks_the_aggregate_stale(app: Flask, world,
+                                                                history) -> None:
+    """A process still on the old FEEDBACK_TIMEZONE cannot place a late form in this
+    zone's days: it makes the next fold start again instead of leaving a block short."""
+    with app.app_context():
+        tally.fold(max_days=None)
+        app.config["TIMEZONE"] = "Asia/Bangkok"
+        try:
+            _store(world, _today() - timedelta(days=5), {"TC1": 1}, seq=history)
+        finally:
+            app.config["TIMEZONE"] = "Asia/Ho_Chi_Minh"
+        assert db.session.scalar(select(TallyState.timezone)) == ""
+        assert tally.State.read().closed_through is None
+        tally.fold(max_days=None)
+        assert tally.verify() == []
 
 
 def test_a_month_ends_at_local_midnight(app: Flask, world) -> None:
@@ -229,9 +257,11 @@ def test_a_month_ends_at_local_midnight(app: Flask, world) -> None:
 def test_no_responses_writes_nothing_and_later_paper_forms_still_count(app: Flask,
                                                                        world) -> None:
     with app.app_context():
+        before = db.session.execute(select(TallyState.updated_at, TallyState.generation)).one()
         assert tally.fold() == 0
         assert tally.State.read().closed_through is None
-        assert db.session.execute(text("SELECT count(*) FROM tally_state")).scalar() == 0
+        assert db.session.execute(
+            select(TallyState.updated_at, TallyState.generation)).one() == before
         day = _today() - timedelta(days=3)
         _store(world, day, {"TT1": 5}, seq=[700], channel="paper")
         got = tally.read_one([world.commune.id], day, day)  # folds from that day on
@@ -258,3 +288,32 @@ def test_a_busy_month_is_folded_in_parts(app: Flask, world, history, monkeypatch
         first, last = _today() - timedelta(days=200), _today()
         scope = [world.commune.id, world.sibling.id]
         assert tally.read_one(scope, first, last) == _raw(scope, first, last)
+
+
+def test_units_reads_only_each_units_own_counts(app: Flask, world, history) -> None:
+    with app.app_context():
+        first, last = _today() - timedelta(days=90), _today()
+        scope = [world.commune.id, world.sibling.id]
+        units = tally.read_one(scope, first, last, sets="units")
+        assert units.units == _raw(scope, first, last).units
+        assert not units.counters.responses and not units.channels
+
+
+def test_a_read_under_folds_that_never_stop_falls_back_to_raw_rows(
+        app: Flask, world, history, monkeypatch) -> None:
+    """A rebuild commits every few seconds: after a few plans spoiled by it, the period
+    is read from the raw rows alone, which no fold changes."""
+    with app.app_context():
+        tally.fold(max_days=None)
+        generations = iter(range(100, 1000))
+        real = tally.State.read
+
+        def moving(*, lock: bool = False) -> tally.State:
+            state = real(lock=lock)
+            return tally.State(state.closed_through, next(generations), state.foreign)
+
+        monkeypatch.setattr(tally.State, "read", staticmethod(moving))
+        first, last = _today() - timedelta(days=300), _today()
+        assert tally.read_one([world.commune.id], first, last) == _raw(
+            [world.commune.id], first, last)
+        assert next(generations) <= 100 + 2 * (tally.READ_ATTEMPTS + 1) + 2
