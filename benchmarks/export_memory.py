@@ -197,15 +197,16 @@ class _Stay(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def signed_in(base: str, timeout: float) -> urllib.request.OpenerDirector:
+def signed_in(base: str, timeout: float, email: str = EMAIL, password: str = PASSWORD
+              ) -> urllib.request.OpenerDirector:
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _Stay())
     page = opener.open(base + "/login", timeout=timeout).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if token is None:
         raise SystemExit("no CSRF token on /login")
-    form = urllib.parse.urlencode({"csrf_token": token.group(1), "email": EMAIL,
-                                   "password": PASSWORD}).encode()
+    form = urllib.parse.urlencode({"csrf_token": token.group(1), "email": email,
+                                   "password": password}).encode()
     try:
         opener.open(base + "/login", data=form, timeout=timeout)
     except urllib.error.HTTPError as exc:  # the redirect after a sign-in
@@ -214,10 +215,11 @@ def signed_in(base: str, timeout: float) -> urllib.request.OpenerDirector:
     raise SystemExit("sign-in refused")
 
 
-def measure(fmt: str, env: dict[str, str], query: str, timeout: float, log: Path) -> Result:
+def measure(fmt: str, env: dict[str, str], query: str, timeout: float, log: Path, *,
+            email: str = EMAIL, password: str = PASSWORD) -> Result:
     server = Server(env, timeout, log)
     try:
-        opener = signed_in(server.base, timeout)
+        opener = signed_in(server.base, timeout, email, password)
         rest = vm_kb(server.worker, "VmRSS")
         started = time.monotonic()
         first = None

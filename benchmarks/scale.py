@@ -13,7 +13,8 @@ bulk SQL. Then, each in its own process so its peak memory is its own:
 - `feedback stats satisfaction --json` for the same: net of start-up (run in-process by
   Flask's CLI runner) and as a whole process; `feedback --help` and `units list` alone;
 - beside each, one bare SQL GROUP BY of the same item counts on the raw rows;
-- the CSV export of the province's year (streamed; its peak memory).
+- the CSV export of the province's year under gunicorn (benchmarks/export_memory.py: the
+  worker's peak memory).
 
 Numbers are the median of 3 warm runs. Targets (printed as ok/MISSED, never a failure):
 province-year page ≤ 1 s, commune-month page ≤ 150 ms, stats net ≤ 0.5 s. Only 127.0.0.1
@@ -33,6 +34,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
+
+import export_memory
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -40,7 +44,7 @@ BIN = Path(sys.executable).parent
 COMMUNES, COUNTERS, PROCEDURES = 100, 4, 30
 PAGE_TARGET_PROVINCE_S, PAGE_TARGET_COMMUNE_S, STATS_TARGET_S = 1.0, 0.15, 0.5
 STEP_TIMEOUT_S = 3600
-PASSWORD = "bench-2026"
+ADMIN, PASSWORD = "admin@bench.vn", "bench-2026"
 SAT5 = ["TC1", "TC2", "TC3", "TC4", "TT1", "TT2", "TT3", "TT4", "CC1", "CC2", "CC3", "CC4",
         "CC5", "KQ1", "KQ2", "KQ3", "PA1", "PA2", "PA3"]
 
@@ -109,7 +113,7 @@ def _load(n: int) -> dict[str, Any]:
         db.session.add_all(Procedure(unit=u, code=f"TT{k:02d}", name=f"Thủ tục {k:02d}",
                                      field="Hộ tịch") for u in communes
                            for k in range(PROCEDURES))
-        db.session.add(User(email="admin@bench.vn", role="admin", unit=province,
+        db.session.add(User(email=ADMIN, role="admin", unit=province,
                             password_hash=hash_password(PASSWORD)))
         db.session.commit()
         first_unit = min(u.id for u in communes)
@@ -214,7 +218,7 @@ def _probe_pages(unit: str, first: date, last: date) -> dict[str, float]:
     client = app.test_client()
     with app.app_context():
         app.config["WTF_CSRF_ENABLED"] = False
-    resp = client.post("/login", data={"email": "admin@bench.vn", "password": PASSWORD})
+    resp = client.post("/login", data={"email": ADMIN, "password": PASSWORD})
     if resp.status_code != 302:
         raise RuntimeError(f"login failed: {resp.status_code}")
     query = f"unit={unit}&from={first:%d/%m/%Y}&to={last:%d/%m/%Y}"
@@ -263,25 +267,6 @@ def _probe_pages(unit: str, first: date, last: date) -> dict[str, float]:
     return out
 
 
-def _probe_export(unit: str, first: date, last: date) -> dict[str, float]:
-    from feedback import create_app
-
-    app = create_app()
-    client = app.test_client()
-    app.config["WTF_CSRF_ENABLED"] = False
-    client.post("/login", data={"email": "admin@bench.vn", "password": PASSWORD})
-    start = time.perf_counter()
-    resp = client.get(f"/staff/responses.csv?unit={unit}&from={first:%d/%m/%Y}"
-                      f"&to={last:%d/%m/%Y}", buffered=False)
-    size = lines = 0
-    for chunk in resp.response:
-        size += len(chunk)
-        lines += chunk.count(b"\n")
-    resp.close()
-    return {"export_s": time.perf_counter() - start, "export_mb": size / 1e6,
-            "export_rows": lines - 1}
-
-
 def probe(kind: str, args: argparse.Namespace) -> None:
     import resource
 
@@ -289,7 +274,7 @@ def probe(kind: str, args: argparse.Namespace) -> None:
         result = _load(args.scale)
     else:
         first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
-        result = (_probe_pages if kind == "pages" else _probe_export)(args.unit, first, last)
+        result = _probe_pages(args.unit, first, last)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result, default=str))
 
@@ -355,11 +340,17 @@ def measure(engine: str, url: str, n: int) -> list[str]:
             f"{page['bare_s'] * 1000:12.0f}ms {max(page['peak_mb'], stats_rss):8.0f}  "
             f"page+chart {_verdict(total, target)}, "
             f"stats {_verdict(page['stats_s'], STATS_TARGET_S)}")
-    export = _probe("export", url, info["province"], today - timedelta(days=366), today)
-    lines.append(f"CSV export, province, {export['export_rows']:,.0f} rows: "
-                 f"{export['export_s']:.1f} s, {export['export_mb']:.0f} MB, "
-                 f"peak {export['peak_mb']:.0f} MB ({_verdict(export['peak_mb'], 200)} "
-                 f"under 200 MB)")
+    query = urlencode({"unit": info["province"],
+                       "from": f"{today - timedelta(days=366):%d/%m/%Y}",
+                       "to": f"{today:%d/%m/%Y}"})
+    with tempfile.TemporaryDirectory(prefix="feedback-export-") as tmp:
+        export = export_memory.measure("csv", _env(url), query, STEP_TIMEOUT_S,
+                                       Path(tmp) / "gunicorn.log", email=ADMIN,
+                                       password=PASSWORD)
+    lines.append(f"CSV export under gunicorn, province, {export.lines - 1:,} rows: "
+                 f"{export.total_s:.1f} s (first byte {export.first_byte_s:.2f} s), "
+                 f"{export.size_mb:.0f} MiB; worker at rest {export.rest_mb:.0f} MB, peak "
+                 f"{export.peak_mb:.0f} MB ({_verdict(export.peak_mb, 200)} under 200 MB)")
     return lines
 
 
