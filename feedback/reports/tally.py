@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,7 @@ from feedback.extensions import db
 from feedback.models import Answer, Procedure, Response, Tally, TallyState, Unit
 from feedback.reports import cells
 from feedback.reports.cells import Cells, Found, Key, Place, Span
+from feedback.reports.periods import Period
 
 #: A reader folds at most this many pending days before reading (the rest stay raw until
 #: the next reader): a first look at a large history never waits on a year's fold.
@@ -75,10 +76,7 @@ def local_day(at: datetime) -> date:
 
 def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the local days first … last."""
-    tz = timezone()
-    start = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    return start, end
+    return Period(first, last).bounds(timezone())
 
 
 def yesterday() -> date:
