@@ -17,6 +17,7 @@ from feedback.models import Procedure, Response, Unit
 from feedback.reports import cells, queries, tally
 from feedback.reports.periods import Period, last_months
 from feedback.reports.queries import Filters
+from feedback.vi_order import vi_sort_key
 
 
 def timezone() -> ZoneInfo:
@@ -113,15 +114,15 @@ def _figure(counts: sipas.Counts, respondents: dict[str, int]) -> sipas.Figure:
 
 def _rows(tallies: cells.Tallies, names: dict[Any, str], codes: dict[Any, str]
           ) -> list[GroupRow]:
-    """One row per group with answers in the period, by name (then code: a province has
-    a "Quầy 1" in every commune)."""
+    """One row per group with answers in the period, in Vietnamese alphabetical order of
+    name (then code: a province has a "Quầy 1" in every commune)."""
     rows = []
     for key, counts in tallies.answers.items():
         name = names.get(key, "?")
         figure = _figure(counts, tallies.respondents.get(key, {}))
         rows.append(GroupRow(name, replace(figure, code=codes[key], label=name),
                              tallies.responses.get(key, 0)))
-    return sorted(rows, key=lambda g: (g.name, g.figure.code))
+    return sorted(rows, key=lambda g: (vi_sort_key(g.name), g.figure.code))
 
 
 def _by_counter(found: cells.Found, several_units: bool) -> list[GroupRow]:

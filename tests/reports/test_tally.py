@@ -317,3 +317,27 @@ def test_a_read_under_folds_that_never_stop_falls_back_to_raw_rows(
         assert tally.read_one([world.commune.id], first, last) == _raw(
             [world.commune.id], first, last)
         assert next(generations) <= 100 + 2 * (tally.READ_ATTEMPTS + 1) + 2
+
+
+def test_groups_are_listed_in_vietnamese_order(app: Flask, world) -> None:
+    """"Cấp…" before "Chứng…", and "Đăng ký…" after "Dịch…" (not at the end, as Python's
+    own string order puts it)."""
+    from feedback.models import Procedure
+    from feedback.org import unit_by_code
+    from feedback.reports import services
+    from feedback.reports.periods import Period
+
+    names = ["Đăng ký khai sinh", "Chứng thực bản sao", "Dịch vụ công", "Cấp bản sao"]
+    with app.app_context():
+        procs = [Procedure(unit_id=world.commune.id, code=f"P{i}", name=n, field="Hộ tịch")
+                 for i, n in enumerate(names)]
+        db.session.add_all(procs)
+        db.session.commit()
+        ids = [p.id for p in procs]
+        for i, pid in enumerate(ids):
+            record(NewResponse(f"{900 + i:032x}", world.full_counter.id, world.commune.id,
+                               catalogue.current("full"), {"TC1": 5}, procedure_id=pid))
+        result = services.satisfaction(unit_by_code(world.commune.code),
+                                       Period(_today(), _today()))
+        assert [g.name for g in result.by_procedure] == [
+            "Cấp bản sao", "Chứng thực bản sao", "Dịch vụ công", "Đăng ký khai sinh"]
