@@ -20,6 +20,7 @@ from feedback.audit import record
 from feedback.extensions import db
 from feedback.models import Procedure, Unit, User
 from feedback.org import descendant_ids
+from feedback.reports import tally
 from feedback.vi_order import ProcedureGroups, group_procedures, vi_sort_key
 
 
@@ -104,7 +105,14 @@ def update_procedure(actor_user: User | None, proc: Procedure, data: ProcedureIn
                for c in ("code", "name", "field") if getattr(proc, c) != getattr(data, c)]
     if not changes:
         return proc
-    proc.code, proc.name, proc.field = data.code, data.name, data.field
+    # A new code or name puts the procedure in another family at the units above.
+    regrouped = [proc.id] if (proc.code, proc.name) != (data.code, data.name) else []
+    try:
+        with tally.regrouping(procedures=regrouped):
+            proc.code, proc.name, proc.field = data.code, data.name, data.field
+    except IntegrityError:
+        db.session.rollback()
+        raise Refused("procedure_code_taken", code=data.code) from None
     record(actor_user, proc.unit_id, "procedure.update", data.code, "; ".join(changes))
     return _commit_procedure(proc, data.code)
 
@@ -158,20 +166,25 @@ def apply_procedure_import(plan: Plan, actor_user: User | None = None) -> Import
     existing = {(p.unit_id, p.code): p for p in db.session.scalars(
         select(Procedure).where(Procedure.unit_id.in_([u.id for u in units.values()])))}
     per_unit: dict[str, list[int]] = {}
-    for row in touched:
-        unit = units[row.values["unit_code"]]
-        proc = existing.get((unit.id, row.values["code"]))
-        if proc is None:
-            db.session.add(Procedure(unit_id=unit.id, code=row.values["code"],
-                                     name=row.values["name"], field=row.values["field"]))
-        else:
-            proc.name, proc.field = row.values["name"], row.values["field"]
-        counts = per_unit.setdefault(unit.code, [0, 0])
-        counts[0 if row.action == "create" else 1] += 1
-    for code, (created, updated) in per_unit.items():
-        record(actor_user, units[code].id, "procedure.import", code,
-              f"{created} thủ tục mới, {updated} thủ tục sửa")
+    renamed = [p.id for r in touched
+               if (p := existing.get((units[r.values["unit_code"]].id, r.values["code"])))
+               and p.name != r.values["name"]]
     try:
+        with tally.regrouping(procedures=renamed):  # a new name: another family above
+            for row in touched:
+                unit = units[row.values["unit_code"]]
+                proc = existing.get((unit.id, row.values["code"]))
+                if proc is None:
+                    db.session.add(Procedure(unit_id=unit.id, code=row.values["code"],
+                                             name=row.values["name"],
+                                             field=row.values["field"]))
+                else:
+                    proc.name, proc.field = row.values["name"], row.values["field"]
+                counts = per_unit.setdefault(unit.code, [0, 0])
+                counts[0 if row.action == "create" else 1] += 1
+        for code, (created, updated) in per_unit.items():
+            record(actor_user, units[code].id, "procedure.import", code,
+                  f"{created} thủ tục mới, {updated} thủ tục sửa")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

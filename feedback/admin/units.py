@@ -208,7 +208,8 @@ def update_unit(actor_user: User | None, unit: Unit, name: str, parent_code: str
                                   has_children=bool(unit.children)),
                kind=unit.kind, parent=new_parent_code or "", code=unit.code)
         changes.append(f"cấp trên: {before.parent or '—'} → {new_parent_code or '—'}")
-        unit.parent = parent
+        with tally.regrouping(units=[unit.id]):  # its counts move up the new branch
+            unit.parent = parent
     if name != unit.name:
         changes.append(f"tên: {unit.name} → {name}")
         unit.name = name
@@ -262,14 +263,17 @@ def apply_unit_import(plan: Plan, actor_user: User | None = None) -> ImportResul
             unit = Unit(code=row.key, name=row.values["name"], kind=row.values["kind"])
             db.session.add(unit)
             units[row.key] = unit
-    for row in plan.rows:
-        if row.action == "unchanged":
-            continue
-        unit = units[row.key]
-        unit.name, unit.kind = row.values["name"], row.values["kind"]
-        unit.parent = units[row.values["parent_code"]] if row.values["parent_code"] else None
+    moving = [units[r.key].id for r in plan.rows if r.action == "update"
+              and _parent_code(units[r.key]) != (r.values["parent_code"] or None)]
     try:
-        db.session.flush()
+        with tally.regrouping(units=moving):  # their counts move up their new branches
+            for row in plan.rows:
+                if row.action == "unchanged":
+                    continue
+                unit = units[row.key]
+                unit.name, unit.kind = row.values["name"], row.values["kind"]
+                unit.parent = (units[row.values["parent_code"]] if row.values["parent_code"]
+                               else None)
     except IntegrityError:
         db.session.rollback()
         raise Refused("plan_changed") from None
@@ -282,6 +286,10 @@ def apply_unit_import(plan: Plan, actor_user: User | None = None) -> ImportResul
                   "; ".join(f"{c}: {a or '—'} → {b or '—'}" for c, a, b in row.changes))
     db.session.commit()
     return ImportResult(plan.created, plan.updated, plan.unchanged)
+
+
+def _parent_code(unit: Unit) -> str | None:
+    return unit.parent.code if unit.parent else None
 
 
 def import_units(content: bytes, filename: str = "units.csv",

@@ -11,9 +11,9 @@ from feedback.models.petitions import (
     SlaProfile,
 )
 from feedback.models.survey import Answer, Response
-from feedback.models.tally import Tally, TallyState
+from feedback.models.tally import ProcedureFamily, Tally, TallyState
 from feedback.models.users import ApiToken, User
 
 __all__ = ["Answer", "ApiToken", "AuditEvent", "CalendarDay", "Counter", "MailMessage",
-           "Petition", "PetitionAttachment", "PetitionEvent", "Procedure", "ReplyTemplate",
-           "Response", "SlaProfile", "Tally", "TallyState", "Unit", "User"]
+           "Petition", "PetitionAttachment", "PetitionEvent", "Procedure", "ProcedureFamily",
+           "ReplyTemplate", "Response", "SlaProfile", "Tally", "TallyState", "Unit", "User"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, PrimaryKeyConstraint, SmallInteger, String
+from sqlalchemy import Date, Integer, PrimaryKeyConstraint, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
@@ -38,6 +38,21 @@ class Tally(db.Model):  # type: ignore[name-defined,misc]
     item: Mapped[str] = mapped_column(String(16))
     value: Mapped[int] = mapped_column(SmallInteger)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class ProcedureFamily(db.Model):  # type: ignore[name-defined,misc]
+    """Every unit's procedures that share a code and a name, as a parent unit reports
+    them ("Đăng ký khai sinh" of a hundred communes is one row at the province). The
+    tally keeps each family's counts under every unit above the procedure's, with
+    `procedure_id` = −id (see feedback.reports.cells): a province then reads thirty
+    families, not three thousand procedures."""
+
+    __tablename__ = "procedure_family"
+    __table_args__ = (UniqueConstraint("code", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
 
 
 class TallyState(db.Model):  # type: ignore[name-defined,misc]

@@ -8,7 +8,11 @@ SETS, where 0 or '' means "all":
 
 - the unit (counter 0, procedure 0): answers by item and value, respondents, responses;
 - its counter and its procedure, each alone: the same three kinds of count;
-- its channel, and its questionnaire version: responses only.
+- its channel, and its questionnaire version: responses only;
+- and, derived from the procedure set, its procedure's *family* (every unit's procedure
+  of that code and name) under each unit above it, with procedure = −family id
+  (`families`): what a parent unit reports per procedure, kept where it is read, so a
+  province reads thirty families rather than three thousand procedures.
 
 Besides answer counts (item, value), two kinds of count use reserved item names that no
 questionnaire item can take (items are letters and digits): ``@`` counts responses, and
@@ -39,7 +43,7 @@ Where = tuple[int, int, int]
 Place = tuple[int, int, int, str, str, int]
 Cells = Counter[Key]
 
-Grouping = Literal["unit", "counter", "procedure", "channel", "version"]
+Grouping = Literal["unit", "counter", "procedure", "family", "channel", "version"]
 Span = Literal["m", "y"]
 
 
@@ -52,8 +56,10 @@ def grouping_of(key: Key) -> Grouping:
     _unit, counter, procedure, channel, questionnaire, _v, _i, _value = key
     if counter:
         return "counter"
-    if procedure:
+    if procedure > 0:
         return "procedure"
+    if procedure < 0:
+        return "family"
     if channel:
         return "channel"
     if questionnaire:
@@ -109,6 +115,22 @@ def response_cells(place: Place, answers: Mapping[str, int]) -> Cells:
         add_respondents(cells, where, element, 1)
     add_responses(cells, place, 1)
     return cells
+
+
+def families(cells: Mapping[Key, int], family_of: Mapping[int, int],
+             ancestors_of: Mapping[int, Iterable[int]]) -> Cells:
+    """The family cells that `cells`' procedure cells add: each under every unit above
+    its own (`ancestors_of`), keyed by −`family_of[procedure]` (every procedure must
+    have one: a missing one is a KeyError, not a count lost)."""
+    out: Cells = Counter()
+    for key, n in cells.items():
+        unit, counter, procedure, channel, questionnaire, _v, item, value = key
+        if counter or procedure <= 0 or channel or questionnaire or not n:
+            continue
+        family = -family_of[procedure]
+        for ancestor in ancestors_of.get(unit, ()):
+            out[(ancestor, 0, family, "", "", 0, item, value)] += n
+    return out
 
 
 # --- Counts by group, as the figures want them -------------------------------------------
@@ -226,7 +248,7 @@ class Found:
             self.units.add(unit, item, value, n)
         elif grouping == "counter":
             self.counters.add(counter, item, value, n)
-        elif grouping == "procedure":
+        elif grouping in ("procedure", "family"):
             group = procedure_key(procedure) if procedure_key else procedure
             self.procedures.add(group, item, value, n)
         elif grouping == "channel":

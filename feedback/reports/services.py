@@ -167,7 +167,8 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
     > 0 also fetches that many latest comments."""
     unit_ids = frozenset(org.descendant_ids(unit.id))
     several = len(unit_ids) > 1
-    found = tally.read_one(unit_ids, period.first, period.last, merge_procedures=several)
+    found = tally.read_one(unit_ids, period.first, period.last,
+                           merged_under=unit.id if several else None)
     total = found.units.regrouped()
     counts = total.answers.get(None, {})
     return Satisfaction(

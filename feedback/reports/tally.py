@@ -26,7 +26,8 @@ rows and `feedback aggregates verify` proves the blocks equal them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -36,20 +37,30 @@ from flask import current_app
 from sqlalchemy import (
     Date,
     Select,
+    bindparam,
     case,
     delete,
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     union_all,
     update,
 )
 
-from feedback import sipas
+from feedback import org, sipas
 from feedback.extensions import db
-from feedback.models import Answer, Procedure, Response, Tally, TallyState, Unit
+from feedback.models import (
+    Answer,
+    Procedure,
+    ProcedureFamily,
+    Response,
+    Tally,
+    TallyState,
+    Unit,
+)
 from feedback.reports import cells
 from feedback.reports.cells import Cells, Found, Key, Place, Span
 from feedback.reports.periods import Period
@@ -205,6 +216,56 @@ def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
     return out
 
 
+# --- Procedure families ---------------------------------------------------------------
+
+_NEW_FAMILIES = text(
+    "INSERT INTO procedure_family (code, name) SELECT DISTINCT code, name FROM procedure "
+    "WHERE id IN :ids ON CONFLICT (code, name) DO NOTHING"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _family_map(procedure_ids: Iterable[int]) -> dict[int, int]:
+    """Each procedure's family id, the families not seen before created."""
+    ids = sorted(set(procedure_ids))
+    if not ids:
+        return {}
+
+    def known() -> dict[int, int]:
+        stmt = select(Procedure.id, ProcedureFamily.id).join(
+            ProcedureFamily, (ProcedureFamily.code == Procedure.code)
+            & (ProcedureFamily.name == Procedure.name)).where(Procedure.id.in_(ids))
+        return {p: f for p, f in db.session.execute(stmt)}
+
+    found = known()
+    if len(found) < len(ids):
+        db.session.execute(_NEW_FAMILIES, {"ids": [i for i in ids if i not in found]})
+        found = known()
+    return found
+
+
+def _ancestors() -> dict[int, list[int]]:
+    """Every unit's units above it, from the whole tree (a few hundred rows)."""
+    parent = {u: p for u, p in db.session.execute(select(Unit.id, Unit.parent_id))}
+    out: dict[int, list[int]] = {}
+    for unit in parent:
+        chain: list[int] = []
+        up = parent.get(unit)
+        while up is not None and up not in chain:
+            chain.append(up)
+            up = parent.get(up)
+        out[unit] = chain
+    return out
+
+
+def complete(counts: Mapping[Key, int]) -> Cells:
+    """`counts` (cells of raw rows) with the family cells they add under the units above
+    (cells.families), by the tree and the procedures' codes and names as they are now."""
+    out: Cells = Counter(counts)
+    family_of = _family_map(k[2] for k in counts if k[2] > 0)
+    out.update(cells.families(counts, family_of, _ancestors()))
+    return out
+
+
 # --- Writing blocks -------------------------------------------------------------------
 
 
@@ -243,7 +304,7 @@ def note(place: Place, answers: Mapping[str, int], at: datetime) -> None:
     day = local_day(at)
     state = State.read(lock=True)
     if state.closed_through is not None and day <= state.closed_through:
-        _add(cells.response_cells(place, answers), _blocks_of(day))
+        _add(complete(cells.response_cells(place, answers)), _blocks_of(day))
     elif state.closed_through is None and state.foreign:
         # Folded under another timezone (a deploy changing FEEDBACK_TIMEZONE, with the
         # old processes still writing): this response's day there is unknown here, so
@@ -293,7 +354,7 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
         stop = min(month_stop, first + timedelta(days=_chunk_days(first, month_stop) - 1))
         if max_days is not None:
             stop = min(stop, first + timedelta(days=max_days - folded - 1))
-        _add(raw_cells(None, first, stop), _blocks_of(first))
+        _add(complete(raw_cells(None, first, stop)), _blocks_of(first))
         _commit(row, stop)
         folded += (stop - first).days + 1
         if on_month and stop == month_stop:
@@ -328,6 +389,7 @@ _SET_FILTERS: dict[str, tuple[Any, ...]] = {
     "unit": _UNIT_SET,
     "counter": (Tally.counter_id > 0,),
     "procedure": (Tally.counter_id == 0, Tally.procedure_id > 0),
+    "family": (Tally.counter_id == 0, Tally.procedure_id < 0),
     "channel": (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel > ""),
     "version": (Tally.counter_id == 0, Tally.procedure_id == 0, Tally.channel == "",
                 Tally.questionnaire > ""),
@@ -336,9 +398,10 @@ _SET_FILTERS: dict[str, tuple[Any, ...]] = {
 
 def _set_rows(grouping: str, group_cols: Sequence[str], ids: Sequence[int],
               blocks: Sequence[tuple[str, date, int]], *, by_block: bool,
-              join_procedure: bool = False) -> Iterable[Any]:
+              by_name: bool = False) -> Iterable[Any]:
     """One grouping set's counts over signed blocks (span, start, +1 or -1), summed in
-    the database: (span, start when `by_block`,) group columns…, item, value, n.
+    the database: (span, start when `by_block`,) group columns…, item, value, n; with
+    `by_name`, a procedure or family set is grouped by (code, name) instead of its id.
 
     Each span and sign is its own branch of a UNION ALL: one `start IN (…)` per branch
     keeps every branch on the key's range (an OR of spans made SQLite scan each unit's
@@ -356,12 +419,14 @@ def _set_rows(grouping: str, group_cols: Sequence[str], ids: Sequence[int],
     source = union_all(*branches).subquery() if len(branches) > 1 else branches[0].subquery()
     head = [source.c.span, source.c.start] if by_block else []
     groups: list[Any] = [source.c[c] for c in group_cols]
-    if join_procedure:
-        groups = [Procedure.code, Procedure.name]
+    named: Any = ProcedureFamily if grouping == "family" else Procedure
+    if by_name:
+        groups = [named.code, named.name]
     cols = [*head, *groups, source.c.item, source.c.value]
     stmt = select(*cols, func.sum(source.c.n)).select_from(source).group_by(*cols)
-    if join_procedure:
-        stmt = stmt.join(Procedure, Procedure.id == source.c.procedure_id)
+    if by_name:
+        own_id = -source.c.procedure_id if grouping == "family" else source.c.procedure_id
+        stmt = stmt.join(named, named.id == own_id)
     return db.session.execute(stmt)
 
 
@@ -374,11 +439,12 @@ def _procedure_keys(procedure_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
 
 
 def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[Found],
-                 sets: Sets, merge_procedures: bool) -> None:
+                 sets: Sets, merged_under: int | None) -> None:
     """Add each plan's blocks (and take away its `minus` blocks) into its Found. One
     period: each set summed over its signed blocks in the database. Several (a trend):
     grouped by block as well, and each row handed, with its sign, to the periods that
-    use that block."""
+    use that block. Procedures merged under a unit are its own procedures and the
+    families stored under it (which hold every unit's below), by code and name."""
     if not ids:
         return
     users: dict[tuple[str, date], list[tuple[Found, int]]] = {}
@@ -399,8 +465,9 @@ def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[
     def targets(row: Any) -> list[tuple[Found, int]]:
         return users[(row[0], row[1])] if by_block else [(out[0], 1)]
 
-    def rows(grouping: str, cols: Sequence[str], join: bool = False) -> Iterable[Any]:
-        return _set_rows(grouping, cols, ids, signed, by_block=by_block, join_procedure=join)
+    def rows(grouping: str, cols: Sequence[str], of: Sequence[int] = ids,
+             by_name: bool = False) -> Iterable[Any]:
+        return _set_rows(grouping, cols, of, signed, by_block=by_block, by_name=by_name)
 
     by_unit = sets != "total"
     for row in rows("unit", ["unit_id"] if by_unit else []):
@@ -412,8 +479,11 @@ def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[
     for row in rows("counter", ["counter_id"]):
         for found, sign in targets(row):
             found.counters.add(row[skip], row[-3], row[-2], sign * row[-1])
-    for row in rows("procedure", ["procedure_id"], join=merge_procedures):
-        group = (row[skip], row[skip + 1]) if merge_procedures else row[skip]
+    procedure_rows = [rows("procedure", ["procedure_id"])] if merged_under is None else [
+        rows(grouping, [], of=[merged_under], by_name=True)
+        for grouping in ("procedure", "family")]
+    for row in (row for part in procedure_rows for row in part):
+        group = row[skip] if merged_under is None else (row[skip], row[skip + 1])
         for found, sign in targets(row):
             found.procedures.add(group, row[-3], row[-2], sign * row[-1])
     for row in rows("channel", ["channel"]):
@@ -426,25 +496,26 @@ def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[
 
 
 def _from_raw(ids: Sequence[int], first: date, last: date, sets: Sets,
-              merge_procedures: bool) -> Found:
+              merged: bool) -> Found:
     raw = raw_cells(ids, first, last)
     if sets == "total":
         return cells.Found(units=cells.found_in(raw).units.regrouped())
     if sets == "units":
         return cells.Found(units=cells.found_in(raw).units)
-    if not merge_procedures:
+    if not merged:
         return cells.found_in(raw)
     keys = _procedure_keys(k[2] for k in raw if k[2])
     return cells.found_in(raw, lambda pid: keys.get(pid, ("", "?")))
 
 
 def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
-         sets: Sets = "all", merge_procedures: bool = False) -> list[Found]:
+         sets: Sets = "all", merged_under: int | None = None) -> list[Found]:
     """The counts of each period (inclusive local days) for the given units: the stored
     blocks it covers, summed in the database, plus raw reads of the rest, planned from
     one state and read again if a fold committed meanwhile. `sets="total"` reads only the
-    scope's totals (a trend), `sets="units"` only each unit's own; `merge_procedures`
-    groups procedures by (code, name), as a parent unit reports them, instead of by id."""
+    scope's totals (a trend), `sets="units"` only each unit's own. `merged_under` (the
+    scope is then that unit and every unit below it) groups procedures by (code, name),
+    as a parent unit reports them, instead of by id."""
     ids = sorted(set(unit_ids))
     fold()
     if db.session.get_bind().dialect.name == "postgresql":
@@ -459,10 +530,10 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
         closed = state.closed_through if attempt < READ_ATTEMPTS else None
         plans = [cells.plan(first, last, closed) for first, last in periods]
         out = [Found() for _ in periods]
-        _from_blocks(ids, plans, out, sets, merge_procedures)
+        _from_blocks(ids, plans, out, sets, merged_under)
         for found, p in zip(out, plans, strict=True):
             for first, last in p.raw:
-                found.update(_from_raw(ids, first, last, sets, merge_procedures))
+                found.update(_from_raw(ids, first, last, sets, merged_under is not None))
             if p.minus:
                 found.prune()
         if closed is None or State.read().generation == state.generation:
@@ -471,8 +542,8 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
 
 
 def read_one(unit_ids: Iterable[int], first: date, last: date, *, sets: Sets = "all",
-             merge_procedures: bool = False) -> Found:
-    return read(unit_ids, [(first, last)], sets=sets, merge_procedures=merge_procedures)[0]
+             merged_under: int | None = None) -> Found:
+    return read(unit_ids, [(first, last)], sets=sets, merged_under=merged_under)[0]
 
 
 # --- Rebuild and verify ---------------------------------------------------------------
@@ -505,9 +576,11 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
             last: date | None = None, *,
             on_month: Callable[[date], None] | None = None) -> None:
     """Recompute the month blocks of [first, last] (every month when not given) for the
-    given units (all when None) from the raw rows, correct their years by the difference,
-    then fold what is pending. Each month is one transaction, so the figures stay exact
-    while it runs and writers wait at most one month's recount."""
+    given units (all when None; else a unit and every unit below it) from the raw rows,
+    correct their years by the difference, then fold what is pending. Each month is one
+    transaction, so the figures stay exact while it runs and writers wait at most one
+    month's recount. The units above the given ones keep their other counts: their
+    family cells change by the difference alone."""
     if unit_ids is None and first is None and last is None:
         row = _lock()  # everything: start again and fold it all, each month written once
         db.session.execute(delete(Tally))
@@ -516,6 +589,7 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
         _analyze()
         return
     ids = None if unit_ids is None else sorted(set(unit_ids))
+    inside = set(ids or ())
     years: set[date] = set()
     for month, _stop in months_to_rebuild(first, last):
         row = _lock()
@@ -523,17 +597,23 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
         if closed is None:  # the timezone changed under us: the fold below does it all
             db.session.commit()
             break
-        new = raw_cells(ids, month, min(cells.month_end(month), closed))  # W as locked
+        new = complete(raw_cells(ids, month, min(cells.month_end(month), closed)))
         old = _stored(ids, "m", month)
-        delta = Counter(new)
-        delta.subtract(old)
         where = [Tally.span == "m", Tally.start == month]
         if ids is not None:
+            # The units above: only the family cells these units add there, as stored
+            # (by the tree and names as they are now) and as recounted.
+            old.update({k: n for k, n in complete(old).items() if k[0] not in inside})
             where.append(Tally.unit_id.in_(ids))
+        delta = Counter(new)
+        delta.subtract(old)
         db.session.execute(delete(Tally).where(*where))
-        _add(new, [("m", month)])
-        _add({k: n for k, n in delta.items() if n}, [("y", cells.block_of("y", month))])
-        db.session.execute(delete(Tally).where(Tally.span == "y", Tally.n == 0))
+        _add({k: n for k, n in new.items() if ids is None or k[0] in inside},
+             [("m", month)])
+        _add({k: n for k, n in delta.items() if ids is not None and k[0] not in inside},
+             [("m", month)])
+        _add(delta, [("y", cells.block_of("y", month))])
+        _drop_zeros({k[0] for k, n in delta.items() if n})
         _commit(row, closed)
         years.add(cells.block_of("y", month))
         if on_month:
@@ -541,6 +621,14 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
     for year in sorted(years):
         _resum_year(ids, year)
     fold(max_days=None, on_month=on_month)
+
+
+def _drop_zeros(unit_ids: Iterable[int]) -> None:
+    """Cells a correction brought to zero, gone: a read must not list a procedure or a
+    family that has nothing left (each unit's rows are one range of the key)."""
+    ids = sorted(set(unit_ids))
+    if ids:
+        db.session.execute(delete(Tally).where(Tally.unit_id.in_(ids), Tally.n == 0))
 
 
 def _analyze() -> None:
@@ -567,6 +655,44 @@ def _resum_year(unit_ids: Sequence[int] | None, year: date) -> None:
     _commit(row, row.closed_through)
 
 
+# --- The tree or a procedure's name changing -------------------------------------------
+
+
+@contextmanager
+def regrouping(*, units: Iterable[int] = (), procedures: Iterable[int] = ()
+               ) -> Iterator[None]:
+    """Around a change of the given units' place in the tree (each moves with every
+    unit below it) or of the given procedures' codes or names, in the caller's
+    transaction: the family cells their stored counts add above are taken away under the
+    old tree and names, and added under the new ones when the block ends (it flushes).
+    The aggregate is locked from the start, so no fold or late form counts in between."""
+    moved = sorted({d for u in units for d in org.descendant_ids(u)})
+    procedures = sorted(set(procedures))
+    if not moved and not procedures:
+        yield
+        return
+    row = _lock()
+    stmt = select(Tally.span, Tally.start, *(getattr(Tally, c) for c in KEY_COLUMNS),
+                  Tally.n).where(Tally.counter_id == 0, Tally.procedure_id > 0, or_(
+                      Tally.unit_id.in_(moved), Tally.procedure_id.in_(procedures)))
+    by_block: dict[tuple[Span, date], Cells] = {}
+    for span, start, *key, n in db.session.execute(stmt):
+        by_block.setdefault((span, start), Counter())[tuple(key)] += n  # type: ignore[index]
+
+    def families_above() -> dict[tuple[Span, date], Cells]:
+        return {block: Counter({k: n for k, n in complete(c).items() if k[2] < 0})
+                for block, c in by_block.items()}
+
+    before = families_above()
+    yield
+    db.session.flush()
+    for block, after in families_above().items():
+        after.subtract(before[block])
+        _add(after, [block])
+    _drop_zeros({k[0] for c in before.values() for k in c})
+    row.generation += 1
+
+
 @dataclass(frozen=True)
 class Difference:
     span: str
@@ -580,7 +706,8 @@ class Difference:
         block = f"{self.start:%Y-%m}" if self.span == "m" else f"{self.start:%Y}"
         where = [f"unit={unit_codes.get(unit, unit)}"]
         where += [f"counter={counter}"] if counter else []
-        where += [f"procedure={procedure}"] if procedure else []
+        where += ([f"procedure={procedure}"] if procedure > 0 else
+                  [f"family={-procedure}"] if procedure < 0 else [])
         where += [f"channel={channel}"] if channel else []
         where += [f"questionnaire={q}@{version}"] if q else []
         what = ("responses" if item == cells.RESPONSES else
@@ -609,7 +736,7 @@ def _recount(span: str, start: date) -> list[Difference]:
             last = min(date(start.year, 12, 31) if span == "y" else cells.month_end(start),
                        closed)
             for first, stop in cells.months_between(start, last):
-                expected.update(raw_cells(None, first, stop))
+                expected.update(complete(raw_cells(None, first, stop)))
         return _compare(span, start, _stored(None, span, start), expected)
     finally:
         db.session.rollback()
@@ -624,7 +751,8 @@ def verify(*, on_month: Callable[[date], None] | None = None) -> list[Difference
     years: dict[date, Cells] = {}
     known: set[tuple[str, date]] = set()
     for month, stop in months_to_rebuild(None, None):
-        expected = raw_cells(None, month, stop)
+        expected = complete(raw_cells(None, month, stop))
+        db.session.commit()  # a family seen for the first time, and nothing else
         if _compare("m", month, _stored(None, "m", month), expected):
             suspects.append(("m", month))
         years.setdefault(cells.block_of("y", month), Counter()).update(expected)

@@ -12,8 +12,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text, update
 
+from feedback import org
+from feedback.admin.procedures import ProcedureInput, update_procedure
+from feedback.admin.units import update_unit
 from feedback.extensions import db
-from feedback.models import Answer, Response, Tally, TallyState
+from feedback.models import Answer, Procedure, Response, Tally, TallyState, Unit
 from feedback.reports import cells, tally
 from feedback.survey import catalogue
 from feedback.survey.services import NewResponse, record
@@ -100,9 +103,12 @@ def test_every_period_read_equals_the_raw_rows(app: Flask, world, history, folde
         for first, last in _periods(today):
             raw = tally.raw_cells(scope, first, last)
             assert tally.read_one(scope, first, last) == cells.found_in(raw), (first, last)
-            # As a parent reports them: procedures by code and name across the communes.
-            assert tally.read_one(scope, first, last, merge_procedures=True) == (
-                cells.found_in(raw, lambda pid: ("HT01", "Đăng ký khai sinh")))
+            # As the province reports them: procedures by code and name across its
+            # communes, from the families stored under it.
+            tree = [world.province.id, *scope]
+            assert tally.read_one(tree, first, last, merged_under=world.province.id) == (
+                cells.found_in(tally.raw_cells(tree, first, last),
+                               lambda pid: ("HT01", "Đăng ký khai sinh"))), (first, last)
         # A trend reads many periods at once, totals only.
         periods = _periods(today)
         totals = tally.read(scope, periods, sets="total")
@@ -194,6 +200,78 @@ def test_rebuild_of_one_unit_and_month_leaves_the_rest(app: Flask, runner, world
         assert db.session.scalar(select(func.sum(Tally.n)).where(
             Tally.unit_id == world.sibling.id)) > other
     assert runner.invoke(args=["aggregates", "rebuild"]).exit_code == 0
+    with app.app_context():
+        assert tally.verify() == []
+
+
+def _families_at(unit_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Tally).where(
+        Tally.unit_id == unit_id, Tally.procedure_id < 0)) or 0
+
+
+def _province_reads_its_raw_rows(world, province, names: dict[int, tuple[str, str]]
+                                 ) -> None:
+    tree = sorted(org.descendant_ids(province.id))
+    first, last = _today() - timedelta(days=430), _today()
+    found = tally.read_one(tree, first, last, merged_under=province.id)
+    assert found.procedures == cells.found_in(
+        tally.raw_cells(tree, first, last), lambda pid: names[pid]).procedures
+
+
+def test_a_parent_reads_its_procedures_from_families_kept_exact(
+        app: Flask, world, history, monkeypatch) -> None:
+    """The province's procedures come from the family cells stored under it; moving a
+    commune or renaming its procedure moves them, and a rename behind the aggregate's
+    back is named by verify."""
+    with app.app_context():
+        tally.fold(max_days=None)
+        monkeypatch.setattr(tally, "fold", lambda **_kw: 0)
+        assert _families_at(world.province.id) > 0
+        assert _families_at(world.commune.id) == 0  # nothing below a commune
+        assert tally.verify() == []
+        birth = ("HT01", "Đăng ký khai sinh")
+        _province_reads_its_raw_rows(world, world.province, {world.procedure.id: birth})
+
+        procedure = db.session.get(Procedure, world.procedure.id)
+        update_procedure(None, procedure, ProcedureInput("HT01", "Khai sinh", "Hộ tịch"))
+        assert tally.verify() == []
+        _province_reads_its_raw_rows(world, world.province,
+                                     {world.procedure.id: ("HT01", "Khai sinh")})
+
+        commune = db.session.get(Unit, world.commune.id)
+        update_unit(None, commune, commune.name, world.other_province.code)
+        assert tally.verify() == []
+        _province_reads_its_raw_rows(world, world.other_province,
+                                     {world.procedure.id: ("HT01", "Khai sinh")})
+        # The province keeps only what its other commune's answers add.
+        _province_reads_its_raw_rows(world, world.province,
+                                     {world.procedure.id: ("HT01", "Khai sinh")})
+
+        # Renamed without telling the aggregate: verify names the family cells.
+        db.session.execute(update(Procedure).where(Procedure.id == world.procedure.id)
+                           .values(name="Tên khác"))
+        db.session.commit()
+        wrong = tally.verify()
+        assert wrong and all(d.key[2] < 0 for d in wrong)
+        assert "family=" in wrong[0].describe(tally.unit_codes())
+
+
+def test_rebuild_of_a_commune_mends_it_and_the_families_above(app: Flask, runner, world,
+                                                              history) -> None:
+    with app.app_context():
+        tally.fold(max_days=None)
+        closed = tally.State.read().closed_through
+        _start, folded_end = tally.utc_bounds(date(2000, 1, 1), closed)
+        answer_id = db.session.scalar(  # a folded answer given for the procedure
+            select(Answer.id).join(Answer.response)
+            .where(Answer.item == "TC1", Answer.value != 3, Response.unit_id ==
+                   world.commune.id, Response.procedure_id == world.procedure.id,
+                   Response.created_at < folded_end).order_by(Answer.id).limit(1))
+        db.session.execute(update(Answer).where(Answer.id == answer_id).values(value=3))
+        db.session.commit()
+        assert {d.key[0] for d in tally.verify()} >= {world.commune.id, world.province.id}
+    result = runner.invoke(args=["aggregates", "rebuild", "--unit", world.commune.code])
+    assert result.exit_code == 0, result.output
     with app.app_context():
         assert tally.verify() == []
 
