@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select, text, update
 
 from feedback import org
@@ -254,6 +255,23 @@ def test_a_parent_reads_its_procedures_from_families_kept_exact(
         wrong = tally.verify()
         assert wrong and all(d.key[2] < 0 for d in wrong)
         assert "family=" in wrong[0].describe(tally.unit_codes())
+
+
+def test_the_migration_derives_the_families_of_what_was_folded(app: Flask, world,
+                                                               history) -> None:
+    """An installation folded before families existed gets them from its stored counts."""
+    with app.app_context():
+        tally.fold(max_days=None)
+        db.session.remove()
+        downgrade(revision="9644fda9ddb2")
+        try:
+            assert not db.session.scalar(select(func.count()).select_from(Tally).where(
+                Tally.procedure_id < 0))
+        finally:
+            db.session.remove()
+            upgrade()
+        assert _families_at(world.province.id) > 0
+        assert tally.verify() == []
 
 
 def test_rebuild_of_a_commune_mends_it_and_the_families_above(app: Flask, runner, world,
