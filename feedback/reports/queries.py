@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Connection, Select, String, cast, func, select
+from sqlalchemy import CTE, Connection, Select, String, cast, func, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.extensions import db
@@ -70,9 +70,22 @@ def response_count(f: Filters) -> int:
 def latest_comments(f: Filters, limit: int = 10) -> list[Response]:
     """Ids first, then the rows: selecting whole rows joined to their counter made SQLite
     read and sort every response of the period (2.2 s for a province's year of 1,000,000
-    responses); the ids alone come from the index, newest first, in 3 ms."""
-    newest = _where(select(Response.id), f).where(Response.comment.is_not(None))
-    ids = list(db.session.scalars(newest.order_by(Response.created_at.desc()).limit(limit)))
+    responses). SQLite takes the ids from the (unit_id, created_at) index newest first
+    (3 ms); PostgreSQL read every response of the year and sorted them (0.55 s at
+    5,000,000), so there each unit's newest are taken from the index, then the newest of
+    those (41 ms; 44 ms on SQLite)."""
+    if db.session.get_bind().dialect.name == "sqlite" or len(f.unit_ids) < 2:
+        newest = _where(select(Response.id, Response.created_at), f).where(
+            Response.comment.is_not(None)).subquery()
+    else:
+        newest = union_all(*(
+            _where(select(Response.id, Response.created_at),
+                   replace(f, unit_ids=frozenset({u})))
+            .where(Response.comment.is_not(None))
+            .order_by(Response.created_at.desc()).limit(limit).subquery().select()
+            for u in sorted(f.unit_ids))).subquery()
+    ids = list(db.session.scalars(
+        select(newest.c.id).order_by(newest.c.created_at.desc()).limit(limit)))
     if not ids:
         return []
     stmt = (select(Response).where(Response.id.in_(ids)).options(joinedload(Response.counter))

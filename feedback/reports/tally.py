@@ -587,10 +587,13 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
         # A parallel scan of `response` looked cheaper to the planner than the
         # (unit_id, created_at) index for today's rows of a hundred communes; it took
         # 105 ms against 35. A page request is better off on one core (until the commit).
-        # And without JIT: at 5M responses a year the planner's cost of a raw day passed
-        # jit_above_cost, and compiling took 140 ms of each 350 ms query.
-        db.session.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', "
-                                "true), set_config('jit', 'off', true)"))
+        # Without JIT: at 5M responses a year the planner's cost of a raw day passed
+        # jit_above_cost, and compiling took 140 ms of each 350 ms query. And with
+        # random_page_cost for data in memory (1.1, not 4): a province's trend read
+        # 127,000 of the aggregate's 5,100,000 rows by a full scan (676 ms, not 61).
+        db.session.execute(text(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+            "set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)"))
     for attempt in range(READ_ATTEMPTS + 1):
         state = State.read()
         # Folds kept committing under us (a rebuild runs): the raw rows alone, which no
