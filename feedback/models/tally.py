@@ -12,7 +12,8 @@ from feedback.models.timestamps import UTCDateTime, utcnow
 
 
 class Tally(db.Model):  # type: ignore[name-defined,misc]
-    """Counts of the folded days of one month ('m') or calendar year ('y'), local time.
+    """Counts of the folded days of one month ('m') or calendar year ('y'), local time,
+    and of today's responses folded so far ('d', see TallyState.folded_until).
 
     Derived data: no foreign keys, 0 and '' stand for "all" (a grouping set), and
     `feedback aggregates rebuild` can recompute any part of it from the raw rows. The key
@@ -56,15 +57,17 @@ class ProcedureFamily(db.Model):  # type: ignore[name-defined,misc]
 
 
 class TallyState(db.Model):  # type: ignore[name-defined,misc]
-    """One row. Days up to `closed_through` (local, in `timezone`) are in the tally; later
-    days are read from the raw rows. `generation` grows with every fold or rebuild, so a
-    reader can tell that the split it planned with still holds. Writers lock this row
+    """One row. Days up to `closed_through` (local, in `timezone`) are in the tally; so
+    are the responses of the day after it given before `folded_until`, in that day's 'd'
+    block; later ones are read from the raw rows. `generation` grows with every fold or
+    rebuild, so a reader can tell that the split it planned with still holds. Writers lock this row
     (shared) and folds lock it (exclusive): see feedback.reports.tally."""
 
     __tablename__ = "tally_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     closed_through: Mapped[date | None] = mapped_column(Date)
+    folded_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     timezone: Mapped[str] = mapped_column(String(64), default="")
     generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

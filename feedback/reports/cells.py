@@ -44,7 +44,8 @@ Place = tuple[int, int, int, str, str, int]
 Cells = Counter[Key]
 
 Grouping = Literal["unit", "counter", "procedure", "family", "channel", "version"]
-Span = Literal["m", "y"]
+#: A local month, a calendar year, or today so far (feedback.reports.tally).
+Span = Literal["m", "y", "d"]
 
 
 def respondent_item(element: str) -> str:
@@ -367,4 +368,6 @@ def months_between(first: date, last: date) -> Iterator[tuple[date, date]]:
 
 
 def block_of(span: Span, day: date) -> date:
+    if span == "d":
+        return day
     return date(day.year, 1, 1) if span == "y" else month_start(day)

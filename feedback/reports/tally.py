@@ -1,22 +1,31 @@
 """The satisfaction aggregate, kept exact: closed days folded into month and year blocks,
-the days after them read from the raw rows (see feedback.reports.cells for the cells).
+today's responses folded every few minutes into today's block, the rest read from the raw
+rows (see feedback.reports.cells for the cells).
 
 Why this split, measured: keeping every block in the survey POST's own transaction means
 about 170 upserts per response, far over the write path's budget; a QR response is always
-given *today*, so leaving today raw costs that path one indexed read of the state row.
+given *today*, so leaving it to a later fold costs that path one indexed read of the state
+row. Today's block exists because at 5,000,000 responses a year a province's day read raw
+cost four 200 ms scans per page.
 
-How it stays exact, with `tally_state.closed_through` (W) the last folded local day:
+How it stays exact, with `tally_state.closed_through` (W) the last folded local day and
+`folded_until` (U) the instant day W+1 is folded to in its 'd' block:
 
-- **Readers** plan with W: blocks hold days ≤ W, raw reads take days > W (`cells.plan`).
-  Each raw row is in exactly one of the two. A reader that saw a fold commit while it read
-  (the state's `generation` moved) reads again.
-- **A late response** (a paper form dated before W, a retried commit across midnight) adds
-  its own cells to its month and year blocks in its own transaction (`note`).
+- **Readers** plan with W and U: blocks hold days ≤ W and day W+1 before U, raw reads
+  take the rest (`cells.plan`, `_with_today`). Each raw row is in exactly one of the two.
+  A reader that saw a fold commit while it read (the state's `generation` moved) reads
+  again.
+- **A late response** (a paper form dated before W, a retried commit across midnight, a
+  QR response given before U that commits after it) adds its own cells to its blocks in
+  its own transaction (`note`).
 - **Folding** days W+1 … yesterday (`fold`) runs a month at a time, each month one
   transaction that locks the state row first. A writer locks the same row (shared, after
   its inserts), so either it commits before the fold reads the raw rows, or it waits and
   then sees the new W and adds its cells itself; never both, never neither. SQLite gets
   the same order from its single writer lock: the fold's first statement is a write.
+
+- **Today's block** is folded the same way (`_fold_today`), from U to a minute ago; when
+  its day is folded whole, the block is dropped in the same transaction.
 
 Any reader folds what is pending (up to FOLD_MAX_DAYS at a time), so no cron job is needed
 for the figures to stay fast; `feedback aggregates rebuild` recomputes any part from the raw
@@ -28,7 +37,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -103,6 +112,8 @@ class State:
     generation: int
     #: Folded under another timezone than this process's (closed_through is then None).
     foreign: bool = False
+    #: The day after closed_through is in its 'd' block up to this instant (exclusive).
+    folded_until: datetime | None = None
 
     @classmethod
     def read(cls, *, lock: bool = False) -> State:
@@ -118,11 +129,16 @@ class State:
             return cls(None, 0)
         closed = row[0] if row[0] is None or isinstance(row[0], date) else (
             date.fromisoformat(row[0]))  # SQLite hands back the stored text
+        until = row[3] if row[3] is None or isinstance(row[3], datetime) else (
+            datetime.fromisoformat(row[3]).replace(tzinfo=UTC))
         ours = row[1] == current_app.config["TIMEZONE"]
-        return cls(closed if ours else None, row[2], foreign=not ours and closed is not None)
+        if not ours:
+            return cls(None, row[2], foreign=closed is not None)
+        return cls(closed, row[2], folded_until=until if closed is not None else None)
 
 
-_STATE_SQL = "SELECT closed_through, timezone, generation FROM tally_state WHERE id = 1"
+_STATE_SQL = ("SELECT closed_through, timezone, generation, folded_until FROM tally_state "
+              "WHERE id = 1")
 
 
 #: The aggregate's advisory lock on PostgreSQL ("tally" in ASCII).
@@ -153,7 +169,7 @@ def _lock() -> TallyState:
     tz = current_app.config["TIMEZONE"]
     if state.timezone != tz:  # folded under another timezone: start again
         db.session.execute(delete(Tally))
-        state.closed_through, state.timezone = None, tz
+        state.closed_through, state.folded_until, state.timezone = None, None, tz
     return state
 
 
@@ -172,9 +188,14 @@ def _items_of(element: str) -> list[str]:
 
 
 def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
-    """The cells of the responses given on local days first … last, from the raw rows:
-    three grouped queries on the (unit_id, created_at) index, whatever the period."""
-    start, end = utc_bounds(first, last)
+    """The cells of the responses given on local days first … last, from the raw rows."""
+    return raw_cells_between(unit_ids, *utc_bounds(first, last))
+
+
+def raw_cells_between(unit_ids: Iterable[int] | None, start: datetime, end: datetime
+                      ) -> Cells:
+    """The cells of the responses given in [start, end): three grouped queries on the
+    (unit_id, created_at) index, whatever the period."""
     # Every unit when none are given: the only index on created_at leads with unit_id,
     # and without it SQLite scanned the whole answer table (10 s for one day at 1M).
     ids = list(unit_ids) if unit_ids is not None else list(
@@ -311,12 +332,15 @@ def _blocks_of(day: date) -> list[tuple[Span, date]]:
 
 def note(place: Place, answers: Mapping[str, int], at: datetime) -> None:
     """Called by every writer of a response, after its inserts and in its transaction:
-    a response on a folded day adds its cells to that day's blocks; one given after W
-    (every QR response: it is today's) costs only the read of the state row."""
+    a response on a folded day adds its cells to that day's blocks, one given today
+    before the instant today's block is folded to adds them to that block; any other
+    (every QR response but one racing a fold) costs only the read of the state row."""
     day = local_day(at)
     state = State.read(lock=True)
     if state.closed_through is not None and day <= state.closed_through:
         _add(complete(cells.response_cells(place, answers)), _blocks_of(day))
+    elif state.folded_until is not None and at < state.folded_until:
+        _add(complete(cells.response_cells(place, answers)), [("d", day)])
     elif state.closed_through is None and state.foreign:
         # Folded under another timezone (a deploy changing FEEDBACK_TIMEZONE, with the
         # old processes still writing): this response's day there is unknown here, so
@@ -350,6 +374,7 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
     nothing is pending (one read of the state)."""
     state = State.read()
     if state.closed_through is not None and state.closed_through >= yesterday():
+        _fold_today(state)
         return 0
     if state.closed_through is None and _earliest_day() is None:
         return 0  # nothing recorded: nothing to fold, and nothing written
@@ -366,11 +391,50 @@ def fold(*, max_days: int | None = FOLD_MAX_DAYS,
         stop = min(month_stop, first + timedelta(days=_chunk_days(first, month_stop) - 1))
         if max_days is not None:
             stop = min(stop, first + timedelta(days=max_days - folded - 1))
+        if row.folded_until is not None:  # `first` is whole now: its raw rows, not its block
+            _drop_day_blocks()
+            row.folded_until = None
         _add(complete(raw_cells(None, first, stop)), _blocks_of(first))
         _commit(row, stop)
         folded += (stop - first).days + 1
         if on_month and stop == month_stop:
             on_month(first)
+
+
+#: Today's responses are folded into its 'd' block at most this often, up to this long
+#: ago: a province's page then reads the last few minutes raw, not the whole day (at
+#: 5,000,000 responses a year that day took four 200 ms scans). The margin leaves the
+#: responses being saved right now to be counted raw, not added by their own writer.
+TODAY_EVERY = timedelta(minutes=5)
+TODAY_MARGIN = timedelta(minutes=1)
+
+
+def _fold_today(state: State) -> None:
+    """Fold today's responses up to TODAY_MARGIN ago into today's 'd' block, when the
+    last such fold is TODAY_EVERY old. Only after every closed day is folded (today is
+    then the day after closed_through), under the same lock as any fold: a writer whose
+    response is older than the new `folded_until` and commits after this adds itself."""
+    if state.closed_through is None:
+        return
+    day = state.closed_through + timedelta(days=1)
+    day_start, day_end = utc_bounds(day, day)
+    until = min(datetime.now(UTC) - TODAY_MARGIN, day_end)
+    if until - (state.folded_until or day_start) < TODAY_EVERY:
+        return
+    row = _lock()
+    since = row.folded_until or day_start
+    if row.closed_through != state.closed_through or until <= since:
+        db.session.commit()
+        return
+    _add(complete(raw_cells_between(None, since, until)), [("d", day)])
+    row.folded_until = until
+    _commit(row, row.closed_through)
+
+
+def _drop_day_blocks() -> None:
+    """Today's block, once its day is folded whole (through each unit's key range)."""
+    units = list(db.session.scalars(select(Unit.id)))
+    db.session.execute(delete(Tally).where(Tally.unit_id.in_(units), Tally.span == "d"))
 
 
 #: About this many responses per fold transaction: the transaction holds the state row
@@ -507,13 +571,12 @@ def _from_blocks(ids: Sequence[int], plans: Sequence[cells.Plan], out: Sequence[
             found.versions[key] = found.versions.get(key, 0) + sign * row[-1]
 
 
-def _from_raw(ids: Sequence[int], first: date, last: date, sets: Sets,
+def _from_raw(ids: Sequence[int], start: datetime, end: datetime, sets: Sets,
               merged: bool) -> Found:
-    """A period's raw rows counted straight into what the read returns, each set grouped
-    in the database by its own groups. (Through `raw_cells`, grouped by unit, counter and
-    procedure at once, a province's day at 5M responses a year came back as 120,000
-    cells: a second, where a read wants a few thousand rows.)"""
-    start, end = utc_bounds(first, last)
+    """The raw rows of [start, end) counted straight into what the read returns, each
+    set grouped in the database by its own groups. (Through `raw_cells`, grouped by
+    unit, counter and procedure at once, a province's day at 5M responses a year came
+    back as 120,000 cells: a second, where a read wants a few thousand rows.)"""
     where = (Response.unit_id.in_(ids), Response.created_at >= start,
              Response.created_at < end)
     out = Found()
@@ -599,17 +662,42 @@ def read(unit_ids: Iterable[int], periods: Sequence[tuple[date, date]], *,
         # Folds kept committing under us (a rebuild runs): the raw rows alone, which no
         # fold changes, are exact; slow, and only then.
         closed = state.closed_through if attempt < READ_ATTEMPTS else None
-        plans = [cells.plan(first, last, closed) for first, last in periods]
+        until = state.folded_until if closed is not None else None
+        planned = [_with_today(cells.plan(first, last, closed), closed, until)
+                   for first, last in periods]
+        plans = [p for p, _spans in planned]
         out = [Found() for _ in periods]
         _from_blocks(ids, plans, out, sets, merged_under)
-        for found, p in zip(out, plans, strict=True):
-            for first, last in p.raw:
-                found.update(_from_raw(ids, first, last, sets, merged_under is not None))
+        for found, (p, spans) in zip(out, planned, strict=True):
+            for start, end in spans:
+                found.update(_from_raw(ids, start, end, sets, merged_under is not None))
             if p.minus:
                 found.prune()
         if closed is None or State.read().generation == state.generation:
             return out
     raise AssertionError("unreachable: the last attempt reads raw rows only")
+
+
+def _with_today(p: cells.Plan, closed: date | None, until: datetime | None
+                ) -> tuple[cells.Plan, list[tuple[datetime, datetime]]]:
+    """The plan's raw days as UTC ranges, with today's block read in place of today's
+    raw rows before `until` when the plan reads today (the day after `closed`)."""
+    if closed is None or until is None:
+        return p, [utc_bounds(a, b) for a, b in p.raw]
+    today = closed + timedelta(days=1)
+    spans: list[tuple[datetime, datetime]] = []
+    uses_today = False
+    for a, b in p.raw:
+        if not a <= today <= b:
+            spans.append(utc_bounds(a, b))
+            continue
+        uses_today = True
+        if a < today:
+            spans.append(utc_bounds(a, closed))
+        spans.append((until, utc_bounds(b, b)[1]))
+    if not uses_today:
+        return p, spans
+    return replace(p, blocks=(*p.blocks, ("d", today))), spans
 
 
 def read_one(unit_ids: Iterable[int], first: date, last: date, *, sets: Sets = "all",
@@ -655,6 +743,7 @@ def rebuild(unit_ids: Iterable[int] | None = None, first: date | None = None,
     if unit_ids is None and first is None and last is None:
         row = _lock()  # everything: start again and fold it all, each month written once
         db.session.execute(delete(Tally))
+        row.folded_until = None
         _commit(row, None)
         fold(max_days=None, on_month=on_month)
         _analyze()
@@ -774,7 +863,8 @@ class Difference:
 
     def describe(self, unit_codes: Mapping[int, str]) -> str:
         unit, counter, procedure, channel, q, version, item, value = self.key
-        block = f"{self.start:%Y-%m}" if self.span == "m" else f"{self.start:%Y}"
+        block = {"m": f"{self.start:%Y-%m}", "y": f"{self.start:%Y}",
+                 "d": f"{self.start:%Y-%m-%d} (today so far)"}[self.span]
         where = [f"unit={unit_codes.get(unit, unit)}"]
         where += [f"counter={counter}"] if counter else []
         where += ([f"procedure={procedure}"] if procedure > 0 else
@@ -803,7 +893,11 @@ def _recount(span: str, start: date) -> list[Difference]:
     try:
         closed = row.closed_through
         expected: Cells = Counter()
-        if closed is not None and start <= closed:
+        if span == "d":
+            if (closed is not None and row.folded_until is not None
+                    and start == closed + timedelta(days=1)):
+                expected = _today_expected(start, row.folded_until)
+        elif closed is not None and start <= closed:
             last = min(date(start.year, 12, 31) if span == "y" else cells.month_end(start),
                        closed)
             for first, stop in cells.months_between(start, last):
@@ -811,6 +905,10 @@ def _recount(span: str, start: date) -> list[Difference]:
         return _compare(span, start, _stored(None, span, start), expected)
     finally:
         db.session.rollback()
+
+
+def _today_expected(day: date, until: datetime) -> Cells:
+    return complete(raw_cells_between(None, utc_bounds(day, day)[0], until))
 
 
 def verify(*, on_month: Callable[[date], None] | None = None) -> list[Difference]:
@@ -834,6 +932,13 @@ def verify(*, on_month: Callable[[date], None] | None = None) -> list[Difference
         if _compare("y", year, _stored(None, "y", year), expected):
             suspects.append(("y", year))
         known.add(("y", year))
+    state = State.read()
+    if state.closed_through is not None and state.folded_until is not None:
+        today = state.closed_through + timedelta(days=1)
+        expected = _today_expected(today, state.folded_until)
+        if _compare("d", today, _stored(None, "d", today), expected):
+            suspects.append(("d", today))
+        known.add(("d", today))
     suspects += [(span, start) for span, start in db.session.execute(
         select(Tally.span, Tally.start).distinct()) if (span, start) not in known]
     return [d for span, start in suspects for d in _recount(span, start)]

@@ -1,5 +1,6 @@
 """procedure families: each (code, name) of the units' procedures, and their counts in the
-tally under every unit above the procedure's, derived here from the counts already folded
+tally under every unit above the procedure's, derived here from the counts already folded;
+and today's block: the state's folded_until
 
 Revision ID: 5c1e0f7a2b93
 Revises: 9644fda9ddb2
@@ -47,8 +48,14 @@ def upgrade():
     op.execute("INSERT INTO procedure_family (code, name) "
                "SELECT DISTINCT code, name FROM procedure")
     op.execute(_FAMILY_CELLS)
+    with op.batch_alter_table('tally_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('folded_until', sa.DateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('tally_state', schema=None) as batch_op:
+        batch_op.drop_column('folded_until')
+    op.execute("DELETE FROM tally WHERE span = 'd'")
     op.execute("DELETE FROM tally WHERE procedure_id < 0")
     op.drop_table('procedure_family')

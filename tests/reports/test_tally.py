@@ -294,6 +294,65 @@ def test_rebuild_of_a_commune_mends_it_and_the_families_above(app: Flask, runner
         assert tally.verify() == []
 
 
+def test_today_is_folded_into_its_block_and_reads_stay_exact(app: Flask, world, history,
+                                                             monkeypatch) -> None:
+    """Today's responses go into today's block as reads come (here at once); periods
+    that hold today read it plus the raw rows after it, a response racing the fold adds
+    itself, a changed answer is named by verify, and midnight folds the day whole."""
+    monkeypatch.setattr(tally, "TODAY_EVERY", timedelta(0))
+    monkeypatch.setattr(tally, "TODAY_MARGIN", timedelta(0))
+    today = _today()
+
+    def give(at: datetime, answers: dict[str, int]) -> None:
+        history[0] += 1
+        record(NewResponse(f"{history[0]:032x}", world.full_counter.id, world.commune.id,
+                           catalogue.current("full"), answers,
+                           procedure_id=world.procedure.id, answered_at=at))
+
+    with app.app_context():
+        now = datetime.now(UTC)
+        midnight = tally.utc_bounds(today, today)[0]  # all three today, whatever the hour
+        for minutes in (30, 20, 10):
+            give(max(now - timedelta(minutes=minutes), midnight + timedelta(seconds=minutes)),
+                 {"TC1": 4, "KQ2": 2, "HARASS": 1})
+        tally.fold(max_days=None)
+        tally.fold()  # closed days are folded: today's block now
+        until = tally.State.read().folded_until
+        assert until is not None and until > now
+        assert db.session.scalar(select(func.count()).select_from(Tally).where(
+            Tally.span == "d", Tally.start == today))
+        give(until - timedelta(seconds=1), {"TC1": 1})  # raced the fold: adds itself
+        give(datetime.now(UTC), {"TC1": 2})  # after it: raw
+        monkeypatch.setattr(tally, "fold", lambda **_kw: 0)
+        tree = [world.province.id, world.commune.id, world.sibling.id]
+        for first, last in [(today, today), *_periods(today)[:2], _periods(today)[5]]:
+            raw = tally.raw_cells(tree, first, last)
+            assert tally.read_one(tree, first, last) == cells.found_in(raw), (first, last)
+            assert tally.read_one(tree, first, last, merged_under=world.province.id) == (
+                cells.found_in(raw, lambda pid: ("HT01", "Đăng ký khai sinh")))
+        assert _unit(tally.read_one(tree, today, today), world.commune.id, "TC1", 1) == 1
+        assert tally.verify() == []
+
+        answer_id = db.session.scalar(select(Answer.id).join(Answer.response).where(
+            Answer.item == "KQ2", Response.created_at >= now - timedelta(minutes=31)))
+        db.session.execute(update(Answer).where(Answer.id == answer_id).values(value=5))
+        db.session.commit()
+        wrong = tally.verify()
+        assert wrong and {d.span for d in wrong} == {"d"}
+        assert "(today so far)" in wrong[0].describe(tally.unit_codes())
+        db.session.execute(update(Answer).where(Answer.id == answer_id).values(value=2))
+        db.session.commit()
+
+        monkeypatch.undo()  # midnight: today is folded whole, and its block dropped
+        monkeypatch.setattr(tally, "yesterday", lambda: today)
+        tally.fold(max_days=None)
+        state = tally.State.read()
+        assert state.closed_through == today and state.folded_until is None
+        assert not db.session.scalar(select(func.count()).select_from(Tally).where(
+            Tally.span == "d"))
+        assert tally.verify() == []
+
+
 def test_rebuild_refuses_bad_options(runner, world) -> None:
     result = runner.invoke(args=["aggregates", "rebuild", "--unit", "khong-co"])
     assert result.exit_code != 0 and "khong-co" in result.output
