@@ -20,10 +20,11 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(overrides: dict[str, Any] | None = None, *, warm: bool = True) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, *, warm: bool = True,
+               views: bool = True) -> Flask:
     """The app. `warm=False` (the `feedback` command) skips `warm_up`, since a command
     that draws imports what it needs itself, and sets Flask-Migrate up only when a `db`
-    command runs."""
+    command runs; `views=False` (a command that serves no page) registers no blueprint."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -36,7 +37,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, warm: bool = True) ->
     trust_proxies(app)
     register_extensions(app)
     register_migrations(app, lazy=not warm)
-    register_blueprints(app)
+    if views:
+        register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)

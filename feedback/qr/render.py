@@ -6,13 +6,11 @@ so views, CLI commands and tests can all share it.
 
 from __future__ import annotations
 
-import functools
 import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import qrcode
 import qrcode.constants
@@ -20,6 +18,8 @@ import qrcode.image.pil
 import qrcode.image.svg
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, WrapMode, XPos, YPos
+
+from feedback import pdf as pdf_document
 
 __all__ = ["Poster", "posters_pdf", "qr_png", "qr_svg"]
 
@@ -141,43 +141,12 @@ class Poster:
         return f"Nếu không quét được mã, mở {self.site} và nhập mã quầy:"
 
 
-@functools.cache
-def _font_paths() -> dict[str, Path]:
-    """Locate matplotlib's bundled DejaVu fonts (full Vietnamese coverage).
-
-    Looked up lazily so importing this module never imports matplotlib.
-    """
-    import matplotlib  # deferred on purpose: only PDFs need it
-
-    ttf_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    files = {
-        "sans": "DejaVuSans.ttf",
-        "sans-bold": "DejaVuSans-Bold.ttf",
-        "sans-oblique": "DejaVuSans-Oblique.ttf",
-        "mono-bold": "DejaVuSansMono-Bold.ttf",
-    }
-    paths = {key: ttf_dir / name for key, name in files.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"DejaVu fonts not found: {', '.join(missing)}")
-    return paths
-
-
 def _new_pdf() -> FPDF:
-    """Create the document with Unicode fonts registered and fixed metadata."""
-    fonts = _font_paths()
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.add_font("DejaVu", "", str(fonts["sans"]))
-    pdf.add_font("DejaVu", "B", str(fonts["sans-bold"]))
-    pdf.add_font("DejaVu", "I", str(fonts["sans-oblique"]))
-    pdf.add_font("DejaVuMono", "B", str(fonts["mono-bold"]))
-    pdf.set_margins(_MARGIN_X, _MARGIN_TOP, _MARGIN_X)
-    # Each poster must stay on exactly one page; layout below sizes things to fit.
-    pdf.set_auto_page_break(auto=False)
-    pdf.set_lang("vi")
-    pdf.set_creator("feedback")
-    pdf.set_creation_date(_CREATION_DATE)
-    return pdf
+    # Each poster must stay on exactly one page; the layout below sizes things to fit.
+    sans, mono = pdf_document.SANS, pdf_document.MONO
+    return pdf_document.new_document(
+        created=_CREATION_DATE, margins=(_MARGIN_X, _MARGIN_TOP, _MARGIN_X),
+        fonts=[(sans, ""), (sans, "B"), (sans, "I"), (mono, "B")])
 
 
 def _lines(

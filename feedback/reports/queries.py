@@ -105,8 +105,10 @@ def responses_page(f: Filters, page: int, per_page: int = 50) -> tuple[list[Resp
 
 
 #: Responses per export batch: big enough that the per-query cost is small beside the
-#: rows, small enough that a batch (rows, answers, CSV text) stays a few megabytes.
-EXPORT_BATCH = 2000
+#: rows, small enough that a batch (rows, answers, CSV text) stays small. Measured on a
+#: 1,000,000-row CSV under gunicorn: 2,000 raised the worker's peak 55 MB above rest,
+#: 500 only 15 MB, in the same 41 s.
+EXPORT_BATCH = 500
 #: The first time window an export reads, and the narrowest (see export_batches).
 _FIRST_WINDOW = timedelta(hours=1)
 _NARROWEST_WINDOW = timedelta(seconds=1)
