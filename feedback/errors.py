@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import time
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -33,7 +35,30 @@ MESSAGES: dict[int, tuple[str, str]] = {
         N_("Ông/bà đã gửi quá nhiều lần trong thời gian ngắn. Xin chờ một lát rồi thử lại."),
     ),
     500: (N_("Lỗi hệ thống"), N_("Hệ thống gặp sự cố. Xin thử lại sau ít phút.")),
+    503: (
+        N_("Hệ thống đang bận"),
+        N_("Nội dung vừa gửi chưa được lưu. Xin chờ vài giây rồi gửi lại."),
+    ),
 }
+
+#: Seconds a client is asked to wait after a 503 (the database was busy).
+RETRY_AFTER_S = 5
+#: PostgreSQL's "try again" states: deadlock, serialization failure, lock not available.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def database_busy(exc: BaseException) -> bool:
+    """The database refused for now, not for good: SQLite's writer lock held past its busy
+    timeout (a long fold or rebuild), or a PostgreSQL lock conflict. Worth a retry, so a
+    503 saying so rather than a 500; anything else stays an error."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    message = str(orig.args[0]) if orig is not None and orig.args else ""
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in message or "busy" in message)
 
 
 def wants_json() -> bool:
@@ -100,5 +125,11 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response | WerkzeugResponse:
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if database_busy(exc):
+            log.warning("database busy on %s %s: %s", request.method, request.path,
+                        type(exc.orig).__name__ if isinstance(exc, OperationalError) else "")
+            resp = render_error(503)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return resp
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(InternalServerError.code)

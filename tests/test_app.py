@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.exc import OperationalError
 
 from feedback import create_app
 from feedback.extensions import db
@@ -94,3 +96,50 @@ def test_security_headers(client) -> None:
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["Cache-Control"] == "no-store"
+
+
+def _busy(message: str, sqlstate: str | None = None) -> OperationalError:
+    if sqlstate is None:
+        return OperationalError("INSERT INTO response …", {}, sqlite3.OperationalError(message))
+    orig = Exception(message)
+    orig.sqlstate = sqlstate  # type: ignore[attr-defined]  (as psycopg's errors carry it)
+    return OperationalError("INSERT INTO response …", {}, orig)
+
+
+@pytest.mark.parametrize("error", [_busy("database is locked"),
+                                   _busy("deadlock detected", "40P01"),
+                                   _busy("could not obtain lock", "55P03")])
+def test_a_busy_database_asks_to_send_again_and_stores_nothing(
+        app, client, world, submit, monkeypatch, error) -> None:
+    """SQLite's writer lock held past its busy timeout (a long rebuild), or a PostgreSQL
+    lock conflict: a 503 in the citizen's language with Retry-After, not a 500; the
+    answer was not stored, and sending it again stores it once."""
+    from feedback.models import Response as Stored
+    from feedback.survey import services
+
+    real = services.record
+
+    def refused(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(services, "record", refused)
+    sid = "b" * 32
+    resp = submit(world.full_counter, {"TC1": 5}, submission_id=sid)
+    # At least our 5 s: the rate limiter's headers raise it to its window's reset.
+    assert resp.status_code == 503 and int(resp.headers["Retry-After"]) >= 5
+    page = resp.get_data(as_text=True)
+    assert "Hệ thống đang bận" in page and "chưa được lưu" in page
+    monkeypatch.setattr(services, "record", real)
+    assert submit(world.full_counter, {"TC1": 5}, submission_id=sid).status_code in (200, 303)
+    assert submit(world.full_counter, {"TC1": 5}, submission_id=sid).status_code in (200, 303)
+    with app.app_context():
+        assert db.session.query(Stored).filter_by(submission_id=sid).count() == 1
+
+
+def test_other_database_errors_stay_errors() -> None:
+    from feedback import errors
+
+    assert not errors.database_busy(OperationalError("SELECT", {}, sqlite3.OperationalError(
+        "no such table: response")))
+    assert not errors.database_busy(ValueError("database is locked"))
+    assert errors.database_busy(_busy("database is locked"))
