@@ -83,6 +83,7 @@ def register(app: Flask) -> None:
     register_counters(app)
     register_qr(app)
     register_stats(app)
+    register_report(app)
     register_tokens(app)
     register_mail(app)
     register_petitions(app)
@@ -354,6 +355,33 @@ def register_qr(app: Flask) -> None:
             counter = counter_by_id(counter_id)
         Path(out).write_bytes(png_for(counter_url(counter)))
         click.echo(f"Wrote {out} for {counter_url(counter)}")
+
+
+def register_report(app: Flask) -> None:
+    @app.cli.command("report")
+    @click.argument("kind", type=click.Choice(["monthly", "quarterly", "yearly"]))
+    @click.option("--unit", "unit_code", required=True)
+    @click.option("--period", "raw_period", required=True,
+                  help="2026-10 (monthly), 2026-Q3 (quarterly) or 2026 (yearly).")
+    @click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx",
+                  show_default=True)
+    @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                  required=True)
+    def report(kind: str, unit_code: str, raw_period: str, fmt: str, out: Path) -> None:
+        """The periodic report of a unit and the units below it: satisfaction against
+        90%, petitions on time against 100%, compared with the previous period, the same
+        period last year and the year to date, the units below ranked."""
+        from feedback.org import unit_by_code
+        from feedback.reports import periodic, report_xlsx
+        from feedback.reports.periods import report_period
+
+        with domain_errors():
+            unit = unit_by_code(unit_code)
+            period = report_period(kind, raw_period)
+        built = periodic.build(unit, kind, period)
+        with out.open("wb") as f:
+            report_xlsx.write(built, f)
+        click.echo(f"{out} ({fmt}): {unit.name}, {period.label()}")
 
 
 def register_stats(app: Flask) -> None:

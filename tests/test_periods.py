@@ -14,7 +14,11 @@ from feedback.reports.periods import (
     month_of,
     parse_date,
     parse_period,
+    previous_period,
+    report_period,
+    same_period_last_year,
     show_date,
+    year_to_date,
 )
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -98,3 +102,41 @@ def test_one_end_missing_means_start_of_month_or_today() -> None:
 def test_dates_are_shown_day_first() -> None:
     assert show_date(date(2026, 3, 5)) == "05/03/2026"
     assert parse_date(show_date(date(2026, 3, 5))) == date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(("kind", "raw", "first", "last"), [
+    ("monthly", "2026-10", date(2026, 10, 1), date(2026, 10, 31)),
+    ("monthly", "2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+    ("quarterly", "2026-Q3", date(2026, 7, 1), date(2026, 9, 30)),
+    ("quarterly", "2026-q1", date(2026, 1, 1), date(2026, 3, 31)),
+    ("quarterly", "2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
+    ("yearly", " 2026 ", date(2026, 1, 1), date(2026, 12, 31)),
+])
+def test_report_periods(ctx, kind, raw, first, last) -> None:
+    assert report_period(kind, raw) == Period(first, last)
+
+
+@pytest.mark.parametrize(("kind", "raw"), [
+    ("monthly", "2026-13"), ("monthly", "2026-00"), ("monthly", "10/2026"),
+    ("monthly", "2026"), ("quarterly", "2026-Q5"), ("quarterly", "2026-10"),
+    ("yearly", "26"), ("yearly", "1999"), ("weekly", "2026"), ("monthly", "２０２６-10"),
+])
+def test_report_periods_refuse_other_forms(ctx, kind, raw) -> None:
+    with pytest.raises(PeriodError):
+        report_period(kind, raw)
+
+
+@pytest.mark.parametrize(("period", "before", "a_year_ago"), [
+    (Period(date(2026, 3, 1), date(2026, 3, 31)), Period(date(2026, 2, 1), date(2026, 2, 28)),
+     Period(date(2025, 3, 1), date(2025, 3, 31))),
+    (Period(date(2026, 1, 1), date(2026, 3, 31)), Period(date(2025, 10, 1), date(2025, 12, 31)),
+     Period(date(2025, 1, 1), date(2025, 3, 31))),
+    (Period(date(2025, 1, 1), date(2025, 12, 31)), Period(date(2024, 1, 1), date(2024, 12, 31)),
+     Period(date(2024, 1, 1), date(2024, 12, 31))),
+    (Period(date(2024, 2, 1), date(2024, 2, 29)), Period(date(2024, 1, 1), date(2024, 1, 31)),
+     Period(date(2023, 2, 1), date(2023, 2, 28))),
+])
+def test_the_periods_a_report_compares_with(period, before, a_year_ago) -> None:
+    assert previous_period(period) == before
+    assert same_period_last_year(period) == a_year_ago
+    assert year_to_date(period) == Period(date(period.last.year, 1, 1), period.last)

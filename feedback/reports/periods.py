@@ -100,3 +100,58 @@ def parse_period(first: str | None, last: str | None, today: date) -> Period:
     if (d2 - d1).days > 3660:
         raise PeriodError(_("Khoảng thời gian tối đa là 10 năm."))
     return Period(d1, d2)
+
+
+# --- The periodic report's periods ---------------------------------------------------------
+
+#: The report kinds, each with the form its period is written in.
+REPORT_KINDS = {"monthly": "2026-10", "quarterly": "2026-Q3", "yearly": "2026"}
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_QUARTER = re.compile(r"(\d{4})-[Qq]([1-4])")
+_YEAR = re.compile(r"\d{4}")
+
+
+def report_period(kind: str, raw: str) -> Period:
+    """A report's period: a calendar month (2026-10), quarter (2026-Q3) or year (2026), in
+    local days. Anything else is a PeriodError naming the expected form."""
+    text = raw.strip()
+    if kind not in REPORT_KINDS:
+        raise PeriodError(_("Loại báo cáo phải là monthly, quarterly hoặc yearly."))
+    wrong = PeriodError(_("Kỳ báo cáo %(kind)s viết như %(example)s.", kind=kind,
+                          example=REPORT_KINDS[kind]))
+    if not text.isascii():
+        raise wrong
+    if kind == "monthly" and (m := _MONTH.fullmatch(text)) and 1 <= int(m[2]) <= 12:
+        period = month_of(date(int(m[1]), int(m[2]), 1))
+    elif kind == "quarterly" and (m := _QUARTER.fullmatch(text)):
+        first = date(int(m[1]), 3 * int(m[2]) - 2, 1)
+        period = Period(first, month_of(first.replace(month=first.month + 2)).last)
+    elif kind == "yearly" and _YEAR.fullmatch(text):
+        period = Period(date(int(text), 1, 1), date(int(text), 12, 31))
+    else:
+        raise wrong
+    if not MIN_YEAR <= period.first.year <= MAX_YEAR:
+        raise PeriodError(_("Chỉ xem được từ năm %(first)d đến năm %(last)d.",
+                            first=MIN_YEAR, last=MAX_YEAR))
+    return period
+
+
+def previous_period(period: Period) -> Period:
+    """The period of the same kind just before: the month, quarter or year before (a
+    report's period is whole months)."""
+    months = (period.last.year - period.first.year) * 12 + period.last.month - period.first.month
+    last = period.first - timedelta(days=1)
+    first = last.replace(day=1)
+    for _month in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Period(first, last)
+
+
+def same_period_last_year(period: Period) -> Period:
+    return Period(period.first.replace(year=period.first.year - 1),
+                  month_of(period.last.replace(year=period.last.year - 1, day=1)).last)
+
+
+def year_to_date(period: Period) -> Period:
+    """From the 1st of January to the period's last day."""
+    return Period(period.last.replace(month=1, day=1), period.last)

@@ -1,0 +1,105 @@
+"""The periodic report to the province (DOMAIN.md §6): a unit's month, quarter or year,
+with satisfaction against 90% and petitions answered on time against 100%, the previous
+period, the same period a year before and the year to date; at a unit with units below
+it, each of them ranked on both targets, the ones below target first.
+
+Every figure is the JSON the dashboard, the API and the CLI give for the same unit and
+period (`services.satisfaction(...).as_dict()`, `figures_for(...).as_dict()`): a report
+can differ from them only in how it lays them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from feedback.models import Unit
+from feedback.petitions.stats import figures_for
+from feedback.reports import queries, services
+from feedback.reports.periods import (
+    Period,
+    previous_period,
+    same_period_last_year,
+    year_to_date,
+)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The report's headline figures over another period."""
+
+    key: str  # "previous", "last_year" or "year_to_date"
+    period: Period
+    service: dict[str, Any]
+    responses: int
+    on_time_rate: float | None
+    on_time_counted: int
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    code: str
+    name: str
+    service: dict[str, Any]
+    responses: int
+    on_time_rate: float | None
+    on_time_counted: int
+    meets_on_time: bool | None
+
+    @property
+    def below(self) -> bool:
+        """Below either target, on enough answers to say so."""
+        return self.service["status"] == "below" or self.meets_on_time is False
+
+
+@dataclass(frozen=True)
+class Report:
+    unit_code: str
+    unit_name: str
+    kind: str
+    period: Period
+    generated_at: datetime
+    satisfaction: dict[str, Any]
+    petitions: dict[str, Any]
+    compared: list[Compared] = field(default_factory=list)
+    children: list[ChildRow] = field(default_factory=list)
+
+
+def _headline(unit: Unit, key: str, period: Period) -> Compared:
+    result = services.satisfaction(unit, period)
+    petitions = figures_for(unit, period)
+    return Compared(key, period, result.summary.service.as_dict(), result.responses,
+                    petitions.on_time_rate, petitions.satisfaction_counted)
+
+
+def _children(unit: Unit, period: Period, ranked: list[services.GroupRow]
+              ) -> list[ChildRow]:
+    """The units directly below, in the dashboard's ranking, then those below either
+    target moved first (a stable sort keeps the ranking inside each group)."""
+    units = {u.code: u for u in queries.child_units(unit.id)}
+    rows = []
+    for group in ranked:
+        child = units.get(group.code or "")
+        if child is None:
+            continue
+        petitions = figures_for(child, period)
+        rows.append(ChildRow(child.code, child.name, group.figure.as_dict(), group.responses,
+                             petitions.on_time_rate, petitions.satisfaction_counted,
+                             petitions.meets_target))
+    return sorted(rows, key=lambda row: not row.below)
+
+
+def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None) -> Report:
+    """Everything the report shows, for `unit` and every unit below it."""
+    result = services.satisfaction(unit, period)
+    compared = [_headline(unit, "previous", previous_period(period)),
+                _headline(unit, "last_year", same_period_last_year(period)),
+                _headline(unit, "year_to_date", year_to_date(period))]
+    return Report(
+        unit_code=unit.code, unit_name=unit.name, kind=kind, period=period,
+        generated_at=now or datetime.now(UTC),
+        satisfaction=result.as_dict(), petitions=figures_for(unit, period).as_dict(),
+        compared=compared,
+        children=_children(unit, period, result.children),
+    )

@@ -1,0 +1,128 @@
+"""The periodic report's workbook holds exactly the figures the API gives for the same unit
+and period; its month is a local month; it compares and ranks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from feedback.reports import cells
+from feedback.survey import catalogue
+from feedback.survey.services import NewResponse, record
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _month() -> tuple[date, date]:
+    """Last month: folded into the aggregate, so the report reads its blocks."""
+    last = cells.month_start(datetime.now(TZ).date()) - timedelta(days=1)
+    return cells.month_start(last), last
+
+
+@pytest.fixture
+def answered(app, world):
+    """Responses at both communes in last month, one at 23:30 local time on its last day
+    (in the month) and one at 00:30 on the next month's first day (not in it)."""
+    first, last = _month()
+    items = catalogue.current("full").items
+    given = [(first + timedelta(days=d), time(9 + d % 8), counter, value)
+             for d in range(0, 28, 2)
+             for counter, value in ((world.full_counter, 5), (world.sibling_counter, 3))]
+    given += [(last, time(23, 30), world.full_counter, 1),
+              (last + timedelta(days=1), time(0, 30), world.full_counter, 1)]
+    with app.app_context():
+        for i, (day, at, counter, value) in enumerate(given):
+            record(NewResponse(f"{i:032x}", counter.id, counter.unit_id,
+                               catalogue.current(counter.questionnaire),
+                               {item: value for item in items} | {"HARASS": int(value < 3)},
+                               procedure_id=world.procedure.id if i % 2 else None,
+                               answered_at=datetime.combine(day, at, tzinfo=TZ)
+                               .astimezone(UTC)))
+    return first, last
+
+
+def _rows(ws) -> list[tuple]:
+    return [row for row in ws.iter_rows(values_only=True) if any(v is not None for v in row)]
+
+
+def _figure_rows(ws) -> dict[str, tuple]:
+    return {row[0]: row for row in _rows(ws) if isinstance(row[3], int)
+            and isinstance(row[0], str) and row[0].isupper()}
+
+
+def test_the_workbook_holds_the_apis_figures(app, client, runner, world, login, answered,
+                                             petition, tmp_path) -> None:
+    first, last = answered
+    petition(world.commune, received_at=datetime.combine(first, time(10), tzinfo=TZ))
+    out = tmp_path / "report.xlsx"
+    result = runner.invoke(args=["report", "monthly", "--unit", world.province.code,
+                                 "--period", f"{first:%Y-%m}", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    login(world.admin)
+    query = f"unit={world.province.code}&from={first}&to={last}"
+    api = client.get(f"/api/v1/satisfaction?{query}").get_json()
+    pakn = client.get(f"/api/v1/petitions/stats?{query}").get_json()
+
+    book = load_workbook(out)
+    summary = book["Tổng hợp"]
+    rows = _rows(summary)
+    assert dict((r[0], r[1]) for r in rows if len(r) > 1)["Số phiếu"] == api["responses"]
+    # 29 in the month: 28 by day, and the one at 23:30 on its last day; not the 00:30.
+    assert api["responses"] == 29
+    figures = _figure_rows(summary)
+    for f in [api["service"], *api["elements"], *api["items"], *api["yesno"]]:
+        _code, _label, value, n, low, high, _status = figures[f["code"]][:7]
+        assert (value, n) == (f["value"], f["n"]), f["code"]
+        assert [low, high] == (f["ci95"] or [None, None])
+    counts = {r[0]: r[1] for r in rows if isinstance(r[0], str) and isinstance(r[1], int)}
+    assert counts["Tiếp nhận trong kỳ"] == pakn["received"] == 1
+    assert counts["Đang giải quyết, trong hạn"] == pakn["open_in_time"]
+
+    children = _rows(book["Đơn vị trực thuộc"])[1:]
+    by_code = {row[1]: row for row in children}
+    for child in api["children"]:
+        row = next(r for r in children if r[0] == child["name"])
+        assert (row[2], row[3], row[5]) == (child["value"], child["n"], child["responses"])
+    # The dashboard's ranking, with the units below either target moved first.
+    below = [c["code"] for c in api["children"] if c["status"] == "below"
+             or by_code[c["code"]][8] == "Chưa đạt"]
+    assert [r[1] for r in children] == below + [c["code"] for c in api["children"]
+                                                if c["code"] not in below]
+    assert len(children) == 2
+    groups = {row[0]: row for row in _rows(book["Theo quầy"])[1:]}
+    for counter in api["by_counter"]:
+        assert groups[counter["name"]][2:4] == (counter["value"], counter["n"])
+
+
+def test_the_report_compares_with_the_year_before_and_the_year_to_date(
+        app, runner, world, answered, tmp_path) -> None:
+    first, _last = answered
+    out = tmp_path / "q.xlsx"
+    quarter = (first.month - 1) // 3 + 1
+    result = runner.invoke(args=["report", "quarterly", "--unit", world.commune.code,
+                                 "--period", f"{first.year}-Q{quarter}", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(load_workbook(out)["Tổng hợp"])
+    compared = {r[0]: r for r in rows if r[0] in ("Kỳ trước", "Cùng kỳ năm trước",
+                                                  "Lũy kế từ đầu năm")}
+    assert set(compared) == {"Kỳ trước", "Cùng kỳ năm trước", "Lũy kế từ đầu năm"}
+    assert compared["Lũy kế từ đầu năm"][1].date() == date(first.year, 1, 1)
+    assert compared["Cùng kỳ năm trước"][1].date().year == first.year - 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["report", "monthly", "--unit", "khong-co", "--period", "2026-10"], "khong-co"),
+    (["report", "monthly", "--unit", "xa-a1", "--period", "2026-13"], "2026-10"),
+    (["report", "quarterly", "--unit", "xa-a1", "--period", "2026-10"], "2026-Q3"),
+    (["report", "monthly", "--unit", "xa-a1", "--period", "2026-10", "--format", "pdf"],
+     "pdf"),
+])
+def test_a_bad_report_request_says_why_and_writes_nothing(runner, world, tmp_path, args,
+                                                          message) -> None:
+    out = tmp_path / "none.xlsx"
+    result = runner.invoke(args=[*args, "--out", str(out)])
+    assert result.exit_code != 0 and message in result.output
+    assert not out.exists()
