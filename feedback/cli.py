@@ -363,11 +363,12 @@ def register_report(app: Flask) -> None:
     @click.option("--unit", "unit_code", required=True)
     @click.option("--period", "raw_period", required=True,
                   help="2026-10 (monthly), 2026-Q3 (quarterly) or 2026 (yearly).")
-    @click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx",
-                  show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]),
+                  help="By default the --out file's extension.")
     @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                   required=True)
-    def report(kind: str, unit_code: str, raw_period: str, fmt: str, out: Path) -> None:
+    def report(kind: str, unit_code: str, raw_period: str, fmt: str | None,
+               out: Path) -> None:
         """The periodic report of a unit and the units below it: satisfaction against
         90%, petitions on time against 100%, compared with the previous period, the same
         period last year and the year to date, the units below ranked."""
@@ -375,12 +376,23 @@ def register_report(app: Flask) -> None:
         from feedback.reports import periodic, report_xlsx
         from feedback.reports.periods import report_period
 
+        fmt = fmt or out.suffix.lstrip(".").lower()
+        if fmt not in ("pdf", "xlsx"):
+            raise click.UsageError("--format pdf or xlsx, or an --out file ending in one")
         with domain_errors():
             unit = unit_by_code(unit_code)
             period = report_period(kind, raw_period)
         built = periodic.build(unit, kind, period)
         with out.open("wb") as f:
-            report_xlsx.write(built, f)
+            if fmt == "xlsx":
+                report_xlsx.write(built, f)
+            else:
+                from feedback.display import CHANNEL_WORDS
+                from feedback.reports import report_pdf
+
+                report_pdf.write(built, f, parent_name=unit.parent.name if unit.parent
+                                 else None, trend_png=periodic.trend_png(unit, period),
+                                 channel_words=dict(CHANNEL_WORDS))
         click.echo(f"{out} ({fmt}): {unit.name}, {period.label()}")
 
 

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fpdf import FPDF
 
@@ -46,16 +46,21 @@ def font_paths() -> dict[tuple[str, str], Path]:
 FontStyle = tuple[str, str]
 
 
+D = TypeVar("D", bound=FPDF)
+
+
 def new_document(*, created: datetime, margins: tuple[float, float, float],
                  page_break: float | None = None,
                  orientation: Literal["portrait", "landscape"] = "portrait",
-                 fonts: Iterable[FontStyle] = tuple(_FILES)) -> FPDF:
+                 fonts: Iterable[FontStyle] = tuple(_FILES), cls: type[D] = FPDF  # type: ignore[assignment]
+                 ) -> D:
     """An empty A4 document with the fonts registered, Vietnamese as its language and a
     fixed creation date (the same input gives the same bytes). `margins` are left, top
     and right; `page_break` is the bottom margin at which text flows to a new page, or
     None for a layout that places everything itself. `fonts` lists the (family, style)
-    pairs the document uses: each one registered is embedded, used or not (11 KB)."""
-    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pairs the document uses: each one registered is embedded, used or not (11 KB). `cls`
+    is FPDF or a subclass (one with a page footer, say)."""
+    pdf = cls(orientation=orientation, unit="mm", format="A4")
     paths = font_paths()
     for family, style in fonts:
         pdf.add_font(family, style, str(paths[(family, style)]))

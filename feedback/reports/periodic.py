@@ -103,3 +103,15 @@ def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None)
         compared=compared,
         children=_children(unit, period, result.children),
     )
+
+
+def trend_png(unit: Unit, period: Period) -> bytes:
+    """The dashboard's chart: the twelve months to the period's end against 90%."""
+    from flask import current_app
+
+    from feedback.reports import charts
+
+    points = services.trend(unit, period.last)
+    return charts.trend_png([f"T{p.first.month}/{p.first.year}" for p, _f in points],
+                            [f.value for _p, f in points], [f.n for _p, f in points],
+                            target=current_app.config["TARGET_PERCENT"])

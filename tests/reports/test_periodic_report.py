@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import load_workbook
 
@@ -97,6 +98,45 @@ def test_the_workbook_holds_the_apis_figures(app, client, runner, world, login, 
         assert groups[counter["name"]][2:4] == (counter["value"], counter["n"])
 
 
+def _pdf_text(data: bytes) -> str:
+    """Every page's text, whitespace collapsed (a title may wrap anywhere)."""
+    document = pdfium.PdfDocument(data)
+    texts = []
+    for i in range(len(document)):
+        page = document[i]  # kept alive while its text page is read
+        texts.append(page.get_textpage().get_text_range())
+    return " ".join(" ".join(texts).split())
+
+
+def _vi_percent(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",") + "%"
+
+
+def test_the_pdf_holds_the_apis_figures_in_the_administrative_layout(
+        app, client, runner, world, login, answered, petition, tmp_path) -> None:
+    first, last = answered
+    petition(world.commune, received_at=datetime.combine(first, time(10), tzinfo=TZ))
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(args=["report", "monthly", "--unit", world.province.code,
+                                 "--period", f"{first:%Y-%m}", "--format", "pdf",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data)
+    for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                  "BÁO CÁO", f"tháng {first.month} năm {first.year}", "Chỉ số hài lòng",
+                  "Nơi nhận:", "THỦ TRƯỞNG ĐƠN VỊ", world.province.name.upper()):
+        assert words in text, words
+    login(world.admin)
+    query = f"unit={world.province.code}&from={first}&to={last}"
+    api = client.get(f"/api/v1/satisfaction?{query}").get_json()
+    for f in [api["service"], *api["elements"]]:
+        assert _vi_percent(f["value"]) in text, f["code"]
+    for child in api["children"]:
+        assert child["name"] in text
+
+
 def test_the_report_compares_with_the_year_before_and_the_year_to_date(
         app, runner, world, answered, tmp_path) -> None:
     first, _last = answered
@@ -117,8 +157,8 @@ def test_the_report_compares_with_the_year_before_and_the_year_to_date(
     (["report", "monthly", "--unit", "khong-co", "--period", "2026-10"], "khong-co"),
     (["report", "monthly", "--unit", "xa-a1", "--period", "2026-13"], "2026-10"),
     (["report", "quarterly", "--unit", "xa-a1", "--period", "2026-10"], "2026-Q3"),
-    (["report", "monthly", "--unit", "xa-a1", "--period", "2026-10", "--format", "pdf"],
-     "pdf"),
+    (["report", "monthly", "--unit", "xa-a1", "--period", "2026-10", "--format", "docx"],
+     "docx"),
 ])
 def test_a_bad_report_request_says_why_and_writes_nothing(runner, world, tmp_path, args,
                                                           message) -> None:
