@@ -363,7 +363,7 @@ def register_report(app: Flask) -> None:
     @click.option("--unit", "unit_code", required=True)
     @click.option("--period", "raw_period", required=True,
                   help="2026-10 (monthly), 2026-Q3 (quarterly) or 2026 (yearly).")
-    @click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]),
+    @click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "xlsx"]),
                   help="By default the --out file's extension.")
     @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                   required=True)
@@ -377,8 +377,9 @@ def register_report(app: Flask) -> None:
         from feedback.reports.periods import report_period
 
         fmt = fmt or out.suffix.lstrip(".").lower()
-        if fmt not in ("pdf", "xlsx"):
-            raise click.UsageError("--format pdf or xlsx, or an --out file ending in one")
+        if fmt not in ("pdf", "docx", "xlsx"):
+            raise click.UsageError("--format pdf, docx or xlsx, or an --out file ending "
+                                   "in one")
         with domain_errors():
             unit = unit_by_code(unit_code)
             period = report_period(kind, raw_period)
@@ -388,11 +389,12 @@ def register_report(app: Flask) -> None:
                 report_xlsx.write(built, f)
             else:
                 from feedback.display import CHANNEL_WORDS
-                from feedback.reports import report_pdf
+                from feedback.reports import report_docx, report_pdf
 
-                report_pdf.write(built, f, parent_name=unit.parent.name if unit.parent
-                                 else None, trend_png=periodic.trend_png(unit, period),
-                                 channel_words=dict(CHANNEL_WORDS))
+                writer = report_pdf.write if fmt == "pdf" else report_docx.write
+                writer(built, f, parent_name=unit.parent.name if unit.parent else None,
+                       trend_png=periodic.trend_png(unit, period),
+                       channel_words=dict(CHANNEL_WORDS))
         click.echo(f"{out} ({fmt}): {unit.name}, {period.label()}")
 
 

@@ -121,5 +121,14 @@ def write_xlsx(batches: Iterable[Sequence[ExportRow]], writer: RowWriter,
     sheet.append(HEADER_ROW)
     for batch in batches:
         for row in batch:
-            sheet.append(writer.cells(row))
+            sheet.append([_one_newline(v) for v in writer.cells(row)])
     book.save(target)
+
+
+def _one_newline(value: Any) -> Any:
+    """A cell's line breaks as "\n" whatever XML writer openpyxl uses: without lxml a
+    carriage return came back as "\n" (the export's pinned cells); with lxml, installed
+    by python-docx, it is kept as "\r"."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
