@@ -80,12 +80,13 @@ def sections(report: Report, channel_words: Mapping[str, str]) -> list[Section]:
     service = s["service"]
     channels = ", ".join(f"{channel_words.get(k, k).lower()}: {num(v)}"
                          for k, v in sorted(s["by_channel"].items()))
+    channels = f" ({channels})" if channels else ""
     out = [Section(
         f"I. Mức độ hài lòng (mục tiêu {s['target_percent']:g}%)",
         lead=(f"Chỉ số hài lòng về cung ứng dịch vụ hành chính công: {pct(service['value'])}"
               f" ({STATUS[service['status']].lower() or 'không đánh giá'}), trên "
-              f"{num(service['n'])} người trả lời; tổng số {num(s['responses'])} phiếu "
-              f"({channels}). Dưới {s['min_sample']} câu trả lời: chưa đủ để kết luận."),
+              f"{num(service['n'])} người trả lời; tổng số {num(s['responses'])} phiếu"
+              f"{channels}. Dưới {s['min_sample']} câu trả lời: chưa đủ để kết luận."),
         tables=[Table(["Mã", "Nội dung", "Tỷ lệ", "n", "Khoảng tin cậy 95%",
                        "So với mục tiêu"],
                       _figures([service, *s["elements"], *s["items"], *s["yesno"],

@@ -193,3 +193,12 @@ def test_a_bad_report_request_says_why_and_writes_nothing(runner, world, tmp_pat
     result = runner.invoke(args=[*args, "--out", str(out)])
     assert result.exit_code != 0 and message in result.output
     assert not out.exists()
+
+
+def test_a_report_without_answers_says_so(runner, world, tmp_path) -> None:
+    out = tmp_path / "empty.pdf"
+    result = runner.invoke(args=["report", "yearly", "--unit", world.province.code,
+                                 "--period", "2020", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = _pdf_text(out.read_bytes())
+    assert "tổng số 0 phiếu." in text and "Chưa có câu trả lời" in text and "()" not in text
