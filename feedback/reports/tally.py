@@ -194,7 +194,7 @@ def raw_cells(unit_ids: Iterable[int] | None, first: date, last: date) -> Cells:
 
 def raw_cells_between(unit_ids: Iterable[int] | None, start: datetime, end: datetime
                       ) -> Cells:
-    """The cells of the responses given in [start, end): three grouped queries on the
+    """The cells of the responses given in [start, end): two grouped queries on the
     (unit_id, created_at) index, whatever the period."""
     # Every unit when none are given: the only index on created_at leads with unit_id,
     # and without it SQLite scanned the whole answer table (10 s for one day at 1M).
@@ -214,27 +214,35 @@ def raw_cells_between(unit_ids: Iterable[int] | None, start: datetime, end: date
         unit, counter, procedure, Answer.item, Answer.value)
     for u, c, p, item, value, n in db.session.execute(stmt):
         cells.add_answers(out, (u, c, p), item, value, n)
-    # Respondents: per response, whether it answered some SAT5 item of each element (a
-    # 0/1 column each, and one for any), then summed per place: one scan, not one per
-    # element and one for "any".
-    elements = list(sipas.ELEMENTS)
-    per_response = answers(*(
-        func.max(case((Answer.item.in_(_items_of(e)), 1), else_=0)).label(e)
-        for e in [*elements, sipas.ALL])).group_by(
-        Answer.response_id, unit, counter, procedure).subquery()
-    stmt = select(*(per_response.c[i] for i in range(3)),
-                  *(func.sum(per_response.c[e]) for e in [*elements, sipas.ALL])
-                  ).group_by(*(per_response.c[i] for i in range(3)))
-    for row in db.session.execute(stmt):
-        for element, n in zip([*elements, sipas.ALL], row[3:], strict=True):
+    for u, c, p, channel, q, v, *counts in _by_place(where):
+        where_ = (u, c or 0, p or 0)
+        for element, n in zip(_RESPONDENT_ELEMENTS, counts, strict=False):
             if n:
-                cells.add_respondents(out, (row[0], row[1], row[2]), element, n)
-    place = (unit, counter, procedure, Response.channel, Response.questionnaire,
-             Response.questionnaire_version)
-    for u, c, p, channel, q, v, n in db.session.execute(
-            select(*place, func.count()).where(*where).group_by(*place)):
-        cells.add_responses(out, (u, c, p, channel, q, v), n)
+                cells.add_respondents(out, where_, element, n)
+        cells.add_responses(out, (*where_, channel, q, v), counts[-1])
     return out
+
+
+#: What a response's respondent flags are counted for: each element, and any.
+_RESPONDENT_ELEMENTS = [*sipas.ELEMENTS, sipas.ALL]
+
+
+def _by_place(where: Sequence[Any]) -> list[Any]:
+    """Per place (unit, counter, procedure, channel, questionnaire, version): how many
+    responses answered some SAT5 item of each element (and of any), then how many
+    responses there are. Per response first (a 0/1 column each), so one scan counts
+    them all; the outer join keeps responses with no SAT5 answer as responses."""
+    place = (Response.unit_id, Response.counter_id, Response.procedure_id, Response.channel,
+             Response.questionnaire, Response.questionnaire_version)
+    per_response = (
+        select(*place, *(func.max(case((Answer.item.in_(_items_of(e)), 1), else_=0))
+                         .label(e) for e in _RESPONDENT_ELEMENTS))
+        .select_from(Response).outerjoin(Answer, Answer.response_id == Response.id)
+        .where(*where).group_by(Response.id, *place).subquery())
+    head = [per_response.c[i] for i in range(len(place))]
+    return list(db.session.execute(
+        select(*head, *(func.sum(per_response.c[e]) for e in _RESPONDENT_ELEMENTS),
+               func.count()).group_by(*head)))
 
 
 # --- Procedure families ---------------------------------------------------------------
@@ -604,20 +612,8 @@ def _from_raw(ids: Sequence[int], start: datetime, end: datetime, sets: Sets,
 
 def _respondents_from_raw(out: Found, where: Sequence[Any], sets: Sets,
                           merged: bool) -> None:
-    """Respondents and responses: per response, whether it answered some SAT5 item of
-    each element (or any), summed per place in the database, then handed to each set."""
-    elements = [*sipas.ELEMENTS, sipas.ALL]
-    place = (Response.unit_id, Response.counter_id, Response.procedure_id, Response.channel,
-             Response.questionnaire, Response.questionnaire_version)
-    per_response = (
-        select(*place, *(func.max(case((Answer.item.in_(_items_of(e)), 1), else_=0))
-                         .label(e) for e in elements))
-        .select_from(Response).outerjoin(Answer, Answer.response_id == Response.id)
-        .where(*where).group_by(Response.id, *place).subquery())
-    head = [per_response.c[i] for i in range(len(place))]
-    stmt = select(*head, *(func.sum(per_response.c[e]) for e in elements), func.count()
-                  ).group_by(*head)
-    rows = db.session.execute(stmt).all()
+    """Respondents and responses (`_by_place`), handed to each set."""
+    rows = _by_place(where)
     keys = _procedure_keys(r[2] for r in rows if r[2]) if merged else {}
     for unit, counter, procedure, channel, questionnaire, version, *counts in rows:
         groups: list[tuple[cells.Tallies, Any]] = [
@@ -630,7 +626,7 @@ def _respondents_from_raw(out: Found, where: Sequence[Any], sets: Sets,
             version_key = (questionnaire, version)
             out.versions[version_key] = out.versions.get(version_key, 0) + counts[-1]
         for tallies, group in groups:
-            for element, n in zip(elements, counts, strict=False):
+            for element, n in zip(_RESPONDENT_ELEMENTS, counts, strict=False):
                 if n:
                     tallies.add(group, cells.respondent_item(element), 0, n)
             tallies.add(group, cells.RESPONSES, 0, counts[-1])
