@@ -3,6 +3,7 @@ so all four agree on the same data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -183,15 +184,30 @@ def satisfaction(unit: Unit, period: Period, *, comments: int = 0) -> Satisfacti
     )
 
 
-def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
-    """The service index of each of the last 12 months (local calendar months): one read
-    of the aggregate's totals for all of them."""
-    periods = last_months(last_day, months)
+@dataclass(frozen=True)
+class Headline:
+    """A period's service index and responses: what a trend point or a report's
+    comparison shows."""
+
+    period: Period
+    service: sipas.Figure
+    responses: int
+
+
+def headlines(unit: Unit, periods: Sequence[Period]) -> list[Headline]:
+    """The headline of each period for `unit` and the units below it: one read of the
+    aggregate's totals for all of them."""
     found = tally.read(org.descendant_ids(unit.id), [(p.first, p.last) for p in periods],
                        sets="total")
-    return [(period, _figure(month.units.answers.get(None, {}),
-                             month.units.respondents.get(None, {})))
-            for period, month in zip(periods, found, strict=True)]
+    return [Headline(period, _figure(totals.units.answers.get(None, {}),
+                                     totals.units.respondents.get(None, {})),
+                     totals.units.responses.get(None, 0))
+            for period, totals in zip(periods, found, strict=True)]
+
+
+def trend(unit: Unit, last_day: date, months: int = 12) -> list[tuple[Period, sipas.Figure]]:
+    """The service index of each of the last 12 months (local calendar months)."""
+    return [(h.period, h.service) for h in headlines(unit, last_months(last_day, months))]
 
 
 def procedures_in(unit_ids: frozenset[int]) -> list[Procedure]:

@@ -165,7 +165,7 @@ def test_the_docx_holds_the_same_sections_and_figures(app, client, runner, world
 
 
 def test_the_report_compares_with_the_year_before_and_the_year_to_date(
-        app, runner, world, answered, tmp_path) -> None:
+        app, client, login, runner, world, answered, tmp_path) -> None:
     first, _last = answered
     out = tmp_path / "q.xlsx"
     quarter = (first.month - 1) // 3 + 1
@@ -178,6 +178,12 @@ def test_the_report_compares_with_the_year_before_and_the_year_to_date(
     assert set(compared) == {"Kỳ trước", "Cùng kỳ năm trước", "Lũy kế từ đầu năm"}
     assert compared["Lũy kế từ đầu năm"][1].date() == date(first.year, 1, 1)
     assert compared["Cùng kỳ năm trước"][1].date().year == first.year - 1
+    login(world.admin)
+    for row in compared.values():  # each as the API gives that period
+        api = client.get(f"/api/v1/satisfaction?unit={world.commune.code}"
+                         f"&from={row[1].date()}&to={row[2].date()}").get_json()
+        assert (row[3], row[4], row[5]) == (api["service"]["value"], api["service"]["n"],
+                                            api["responses"])
 
 
 @pytest.mark.parametrize(("args", "message"), [
