@@ -372,6 +372,7 @@ def register_report(app: Flask) -> None:
         """The periodic report of a unit and the units below it: satisfaction against
         90%, petitions on time against 100%, compared with the previous period, the same
         period last year and the year to date, the units below ranked."""
+        from feedback.display import CHANNEL_WORDS, STATUS_WORDS
         from feedback.org import unit_by_code
         from feedback.reports import periodic, report_xlsx
         from feedback.reports.periods import report_period
@@ -384,17 +385,16 @@ def register_report(app: Flask) -> None:
             unit = unit_by_code(unit_code)
             period = report_period(kind, raw_period)
         built = periodic.build(unit, kind, period)
+        words = periodic.Words(dict(STATUS_WORDS), dict(CHANNEL_WORDS))
         with out.open("wb") as f:
             if fmt == "xlsx":
-                report_xlsx.write(built, f)
+                report_xlsx.write(built, f, words)
             else:
-                from feedback.display import CHANNEL_WORDS
                 from feedback.reports import report_docx, report_pdf
 
                 writer = report_pdf.write if fmt == "pdf" else report_docx.write
-                writer(built, f, parent_name=unit.parent.name if unit.parent else None,
-                       trend_png=periodic.trend_png(unit, period),
-                       channel_words=dict(CHANNEL_WORDS))
+                writer(built, f, words, parent_name=unit.parent.name if unit.parent
+                       else None, trend_png=periodic.trend_png(unit, period))
         click.echo(f"{out} ({fmt}): {unit.name}, {period.label()}")
 
 

@@ -10,6 +10,7 @@ can differ from them only in how it lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,16 @@ from feedback.reports.periods import (
     same_period_last_year,
     year_to_date,
 )
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words a document writes for codes: each status ("met" → "Đạt") and channel.
+    They live with the pages (feedback.display), in the reader's language; the caller
+    passes them in."""
+
+    status: Mapping[str, str]
+    channels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

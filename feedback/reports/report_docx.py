@@ -5,7 +5,6 @@ same administrative frame and sections as the PDF (report_sections), in Times Ne
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from typing import IO, Any
 
 from docx import Document
@@ -13,7 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from feedback.reports import report_sections as sections
-from feedback.reports.periodic import Report
+from feedback.reports.periodic import Report, Words
 
 _ALIGN = {"LEFT": WD_ALIGN_PARAGRAPH.LEFT, "RIGHT": WD_ALIGN_PARAGRAPH.RIGHT,
           "CENTER": WD_ALIGN_PARAGRAPH.CENTER}
@@ -57,9 +56,8 @@ def _table(doc: Any, table: sections.Table) -> None:
     doc.add_paragraph()
 
 
-def write(report: Report, out: IO[bytes], *, parent_name: str | None = None,
-          trend_png: bytes | None = None, channel_words: Mapping[str, str] | None = None
-          ) -> None:
+def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | None = None,
+          trend_png: bytes | None = None) -> None:
     doc = Document()
     page = doc.sections[0]
     page.page_width, page.page_height = Mm(210), Mm(297)
@@ -87,7 +85,7 @@ def write(report: Report, out: IO[bytes], *, parent_name: str | None = None,
     _line(doc, kind_line, italic=True)
     doc.add_paragraph()
 
-    for section in sections.sections(report, channel_words or {}):
+    for section in sections.sections(report, words):
         _line(doc, section.title, bold=True, align="LEFT")
         if section.lead:
             doc.add_paragraph(section.lead)

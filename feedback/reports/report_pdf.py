@@ -6,14 +6,13 @@ dates in the reader's locale (Flask-Babel: "88,98%" in Vietnamese)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from typing import IO
 
 from fpdf import FPDF, FontFace
 
 from feedback import pdf as pdf_document
 from feedback.reports import report_sections as sections
-from feedback.reports.periodic import Report
+from feedback.reports.periodic import Report, Words
 
 SANS = pdf_document.SANS
 #: NĐ 30/2020 page margins: left 30, top 20, right 15, bottom 20 mm.
@@ -44,12 +43,10 @@ def _table(pdf: FPDF, table: sections.Table) -> None:
     pdf.ln(2)
 
 
-def write(report: Report, out: IO[bytes], *, parent_name: str | None = None,
-          trend_png: bytes | None = None, channel_words: Mapping[str, str] | None = None
-          ) -> None:
+def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | None = None,
+          trend_png: bytes | None = None) -> None:
     """`parent_name` heads the issuing unit (the province above a commune); the CLI
-    passes the chart and the channels' words, which live with the pages."""
-    channel_words = channel_words or {}
+    passes the chart."""
     pdf = pdf_document.new_document(created=report.generated_at, cls=_Document,
                                     margins=(LEFT, TOP, RIGHT), page_break=BOTTOM)
     pdf.footer_text = sections.generated(report)
@@ -93,7 +90,7 @@ def write(report: Report, out: IO[bytes], *, parent_name: str | None = None,
     pdf.cell(WIDTH, 6, kind_line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    for section in sections.sections(report, channel_words):
+    for section in sections.sections(report, words):
         pdf.ln(3)
         pdf.set_font(SANS, "B", 12)
         pdf.multi_cell(WIDTH, 6, section.title, new_x="LMARGIN", new_y="NEXT")

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from flask_babel import format_decimal
 
-from feedback.reports.periodic import Report
-from feedback.reports.report_xlsx import COMPARED, KINDS, PETITION_ROWS, STATUS
+from feedback.reports.periodic import Report, Words
+from feedback.reports.report_xlsx import COMPARED, KINDS, PETITION_ROWS
 
 Align = Literal["LEFT", "RIGHT", "CENTER"]
 
@@ -69,28 +69,28 @@ def generated(report: Report) -> str:
             "Góp ý")
 
 
-def _figures(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+def _figures(rows: Sequence[dict[str, Any]], status: Mapping[str, str]) -> list[list[str]]:
     return [[f["code"], f["label"], pct(f["value"]), num(f["n"]),
              "" if not f["ci95"] else f"{pct(f['ci95'][0])} – {pct(f['ci95'][1])}",
-             STATUS[f["status"]]] for f in rows]
+             status[f["status"]]] for f in rows]
 
 
-def sections(report: Report, channel_words: Mapping[str, str]) -> list[Section]:
-    s, p = report.satisfaction, report.petitions
+def sections(report: Report, words: Words) -> list[Section]:
+    s, p, status = report.satisfaction, report.petitions, words.status
     service = s["service"]
-    channels = ", ".join(f"{channel_words.get(k, k).lower()}: {num(v)}"
+    channels = ", ".join(f"{words.channels.get(k, k).lower()}: {num(v)}"
                          for k, v in sorted(s["by_channel"].items()))
     channels = f" ({channels})" if channels else ""
     out = [Section(
         f"I. Mức độ hài lòng (mục tiêu {s['target_percent']:g}%)",
         lead=(f"Chỉ số hài lòng về cung ứng dịch vụ hành chính công: {pct(service['value'])}"
-              f" ({STATUS[service['status']].lower() or 'không đánh giá'}), trên "
+              f" ({status[service['status']].lower() or 'không đánh giá'}), trên "
               f"{num(service['n'])} người trả lời; tổng số {num(s['responses'])} phiếu"
               f"{channels}. Dưới {s['min_sample']} câu trả lời: chưa đủ để kết luận."),
         tables=[Table(["Mã", "Nội dung", "Tỷ lệ", "n", "Khoảng tin cậy 95%",
                        "So với mục tiêu"],
                       _figures([service, *s["elements"], *s["items"], *s["yesno"],
-                                s["overall_sat3"]]),
+                                s["overall_sat3"]], status),
                       (17, 58, 17, 11, 37, 25),
                       ("LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER", "LEFT"))],
         chart=True)]
@@ -117,7 +117,7 @@ def sections(report: Report, channel_words: Mapping[str, str]) -> list[Section]:
                                ["Đơn vị", "Chỉ số hài lòng", "n", "So với 90%",
                                 "PAKN đúng hạn"],
                                [[c.name, pct(c.service["value"]), num(c.service["n"]),
-                                 STATUS[c.service["status"]], pct(c.on_time_rate)]
+                                 status[c.service["status"]], pct(c.on_time_rate)]
                                 for c in report.children],
                                (55, 28, 14, 38, 30),
                                ("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))]))

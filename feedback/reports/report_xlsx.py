@@ -6,7 +6,7 @@ The words are the report's Vietnamese: the workbook goes to the province as data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -14,13 +14,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from feedback.reports.periodic import Report
+from feedback.reports.periodic import Report, Words
 
 KINDS = {"monthly": "Báo cáo tháng", "quarterly": "Báo cáo quý", "yearly": "Báo cáo năm"}
 COMPARED = {"previous": "Kỳ trước", "last_year": "Cùng kỳ năm trước",
             "year_to_date": "Lũy kế từ đầu năm"}
-STATUS = {"met": "Đạt", "below": "Chưa đạt", "insufficient": "Chưa đủ câu trả lời",
-          "empty": "Chưa có câu trả lời", "info": ""}
 FIGURE_HEADER = ["Mã", "Nội dung", "Tỷ lệ (%)", "n", "Cận dưới 95%", "Cận trên 95%",
                  "So với mục tiêu"]
 PETITION_ROWS = [
@@ -33,9 +31,9 @@ PETITION_ROWS = [
 _BOLD = Font(bold=True)
 
 
-def _figure_row(f: dict[str, Any]) -> list[Any]:
+def _figure_row(f: dict[str, Any], status: Mapping[str, str]) -> list[Any]:
     low, high = f["ci95"] if f["ci95"] else (None, None)
-    return [f["code"], f["label"], f["value"], f["n"], low, high, STATUS[f["status"]]]
+    return [f["code"], f["label"], f["value"], f["n"], low, high, status[f["status"]]]
 
 
 def _table(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -58,8 +56,8 @@ def _widths(ws: Worksheet, widths: Sequence[int]) -> None:
         ws.column_dimensions[chr(ord("A") + i)].width = width
 
 
-def write(report: Report, out: IO[bytes]) -> None:
-    s, p = report.satisfaction, report.petitions
+def write(report: Report, out: IO[bytes], words: Words) -> None:
+    s, p, status = report.satisfaction, report.petitions, words.status
     wb = Workbook()
     wb.remove(wb.worksheets[0])
     ws = wb.create_sheet("Tổng hợp")
@@ -74,12 +72,12 @@ def write(report: Report, out: IO[bytes]) -> None:
     ]:
         ws.append([label, value])
     _title(ws, f"Mức độ hài lòng (mục tiêu {s['target_percent']:g}%)")
-    _table(ws, FIGURE_HEADER, [_figure_row(f) for f in
+    _table(ws, FIGURE_HEADER, [_figure_row(f, status) for f in
                                [s["service"], *s["elements"], *s["items"]]])
     _title(ws, "Câu hỏi có/không (tỷ lệ trả lời có)")
-    _table(ws, FIGURE_HEADER, [_figure_row(f) for f in s["yesno"]])
+    _table(ws, FIGURE_HEADER, [_figure_row(f, status) for f in s["yesno"]])
     _title(ws, "Đánh giá nhanh tại quầy (SAT3), tính riêng")
-    _table(ws, FIGURE_HEADER, [_figure_row(s["overall_sat3"])])
+    _table(ws, FIGURE_HEADER, [_figure_row(s["overall_sat3"], status)])
     _title(ws, "Phân bố câu trả lời SAT5")
     _table(ws, ["Mức", "Số câu trả lời"], [(int(k), v) for k, v in
                                              sorted(s["sat5_distribution"].items())])
@@ -98,14 +96,14 @@ def write(report: Report, out: IO[bytes]) -> None:
              c.service["n"], c.responses, c.on_time_rate, c.on_time_counted)
             for c in report.compared])
     _widths(ws, [34, 60, 14, 8, 14, 14, 20, 16])
-    _groups(wb, "Theo quầy", s["by_counter"])
-    _groups(wb, "Theo thủ tục", s["by_procedure"])
+    _groups(wb, "Theo quầy", s["by_counter"], status)
+    _groups(wb, "Theo thủ tục", s["by_procedure"], status)
     if report.children:
         ws = wb.create_sheet("Đơn vị trực thuộc")
         _table(ws, ["Đơn vị", "Mã", "Chỉ số hài lòng (%)", "n", "So với 90%", "Số phiếu",
                     "PAKN đúng hạn (%)", "PAKN tính tỷ lệ", "So với 100%"],
                [(c.name, c.code, c.service["value"], c.service["n"],
-                 STATUS[c.service["status"]], c.responses, c.on_time_rate, c.on_time_counted,
+                 status[c.service["status"]], c.responses, c.on_time_rate, c.on_time_counted,
                  {True: "Đạt", False: "Chưa đạt", None: ""}[c.meets_on_time])
                 for c in report.children])
         _widths(ws, [34, 16, 18, 8, 20, 10, 18, 16, 12])
@@ -129,9 +127,11 @@ def write(report: Report, out: IO[bytes]) -> None:
     wb.save(out)
 
 
-def _groups(wb: Workbook, title: str, rows: list[dict[str, Any]]) -> None:
+def _groups(wb: Workbook, title: str, rows: list[dict[str, Any]],
+            status: Mapping[str, str]) -> None:
     ws = wb.create_sheet(title)
     _table(ws, ["Tên", "Mã", "Chỉ số hài lòng (%)", "n", "Cận dưới 95%", "Cận trên 95%",
                 "So với mục tiêu", "Số phiếu"],
-           [(g["name"], g["code"], *_figure_row(g)[2:], g["responses"]) for g in rows])
+           [(g["name"], g["code"], *_figure_row(g, status)[2:], g["responses"])
+            for g in rows])
     _widths(ws, [50, 12, 18, 8, 14, 14, 20, 10])
