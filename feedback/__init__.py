@@ -152,11 +152,12 @@ def register_blueprints(app: Flask) -> None:
     from feedback.petitions.settings_views import bp as petition_settings_bp
     from feedback.petitions.staff_views import bp as petitions_bp
     from feedback.qr.views import bp as qr_bp
+    from feedback.reports.periodic_views import bp as periodic_bp
     from feedback.reports.views import bp as reports_bp
     from feedback.survey.views import bp as survey_bp
     from feedback.users.views import bp as users_bp
 
-    for bp in (survey_bp, auth_bp, reports_bp, admin_bp, qr_bp, api_bp):
+    for bp in (survey_bp, auth_bp, reports_bp, periodic_bp, admin_bp, qr_bp, api_bp):
         app.register_blueprint(bp)
     app.register_blueprint(i18n_bp)
     app.register_blueprint(users_bp)

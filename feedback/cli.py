@@ -87,6 +87,7 @@ def register(app: Flask) -> None:
     register_tokens(app)
     register_mail(app)
     register_petitions(app)
+    register_dossiers(app)
     register_calendar(app)
     register_sla(app)
     register_aggregates(app)
@@ -367,34 +368,37 @@ def register_report(app: Flask) -> None:
                   help="By default the --out file's extension.")
     @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
                   required=True)
+    @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                  help="The PDF's and the DOCX's language; the workbook is always "
+                       "Vietnamese (the province's data format).")
     def report(kind: str, unit_code: str, raw_period: str, fmt: str | None,
-               out: Path) -> None:
+               out: Path, lang: str) -> None:
         """The periodic report of a unit and the units below it: satisfaction against
         90%, petitions on time against 100%, compared with the previous period, the same
         period last year and the year to date, the units below ranked."""
-        from feedback.display import CHANNEL_WORDS, STATUS_WORDS
         from feedback.org import unit_by_code
-        from feedback.reports import periodic, report_xlsx
+        from feedback.reports import periodic, report_files
         from feedback.reports.periods import report_period
 
         fmt = fmt or out.suffix.lstrip(".").lower()
-        if fmt not in ("pdf", "docx", "xlsx"):
+        if fmt not in report_files.FORMATS:
             raise click.UsageError("--format pdf, docx or xlsx, or an --out file ending "
                                    "in one")
         with domain_errors():
             unit = unit_by_code(unit_code)
             period = report_period(kind, raw_period)
-        built = periodic.build(unit, kind, period)
-        words = periodic.Words(dict(STATUS_WORDS), dict(CHANNEL_WORDS))
-        with out.open("wb") as f:
-            if fmt == "xlsx":
-                report_xlsx.write(built, f, words)
-            else:
-                from feedback.reports import report_docx, report_pdf
-
-                writer = report_pdf.write if fmt == "pdf" else report_docx.write
-                writer(built, f, words, parent_name=unit.parent.name if unit.parent
-                       else None, trend_png=periodic.trend_png(unit, period))
+        # A province's year takes seconds: on a terminal, say which step is running.
+        with click.progressbar(length=3, label="Báo cáo", file=sys.stderr,
+                               hidden=not sys.stderr.isatty(),
+                               item_show_func=lambda step: step) as bar:
+            bar.update(0, "số liệu")
+            report = periodic.build(unit, kind, period)
+            bar.update(1, "biểu đồ")
+            draft = report_files.drawn(unit, report, with_charts=fmt != "xlsx", lang=lang)
+            bar.update(1, fmt.upper())
+            data = report_files.render(draft, fmt)
+            bar.update(1, "xong")
+        out.write_bytes(data)
         click.echo(f"{out} ({fmt}): {unit.name}, {period.label()}")
 
 
@@ -567,6 +571,27 @@ def register_petitions(app: Flask) -> None:
                        f"{on_time}")
 
 
+def register_dossiers(app: Flask) -> None:
+    dossiers = _group(app, "dossiers", "Dossiers (hồ sơ TTHC) from the province's system.")
+
+    @dossiers.command("import")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--unit", "unit_code", default=None,
+                  help="The unit of rows without a unit column (or with it empty); rows "
+                       "naming a unit must name this one or one below it.")
+    def dossiers_import(file: str, unit_code: str | None) -> None:
+        """Import the TTHC system's export (CSV UTF-8 or XLSX): dossier code, procedure,
+        received, due and returned dates, the columns found by their headers (README,
+        "Dossiers"). Only the code's keyed hash is stored; a dossier imported before is
+        updated. Any problem refuses the whole file, one line per problem."""
+        from feedback.dossiers.services import import_dossiers
+
+        with domain_errors():
+            result = import_dossiers(file, unit_code)
+        click.echo(f"Hồ sơ: đã đọc {result.read} dòng; {result.new} mới, {result.updated} "
+                   f"cập nhật, {result.unchanged} không đổi, {result.rejected} bị từ chối.")
+
+
 def day_of(text: str) -> date:
     from feedback.reports.periods import MAX_YEAR, MIN_YEAR, parse_date
 
@@ -646,20 +671,25 @@ def register_sla(app: Flask) -> None:
         working days or overdue, escalate overdue petitions to the unit's leaders, remind
         them of unclassified ones, then send (SMTP) or keep in the outbox. A message is
         never sent twice, so run it from cron as often as you like, e.g.
-        `*/30 7-17 * * 1-6  feedback sla tick`."""
+        `*/30 7-17 * * 1-6  feedback sla tick`. It also mails each unit's leaders the draft
+        of a periodic report due within REPORT_REMIND_DAYS working days (its schedule is
+        set on the report's page), once per report and leader."""
         from feedback.petitions.sla import tick
+        from feedback.reports.issued import remind
 
+        reports = remind()  # queued first: the tick's delivery sends them too
         result = tick()
         click.echo(f"Đã tính lại hạn: {result.recomputed} phản ánh, kiến nghị.")
         click.echo(f"Thư mới: {result.digests} thư nhắc việc, {result.escalations} thư báo "
-                   f"quá hạn, {result.classify_reminders} thư nhắc phân loại.")
+                   f"quá hạn, {result.classify_reminders} thư nhắc phân loại, {reports} thư "
+                   "nhắc nộp báo cáo (kèm bản dự thảo).")
         if result.without_recipient:
             click.echo(f"{result.without_recipient} phản ánh, kiến nghị quá hạn hoặc chưa phân "
                        "loại mà đơn vị (và các cấp trên) không có lãnh đạo hay quản trị nào "
                        "để báo.", err=True)
         if result.smtp:
             click.echo(f"Đã gửi {result.sent} thư.")
-        elif result.queued:
+        elif result.queued or reports:
             click.echo("Chưa cấu hình SMTP (FEEDBACK_SMTP_HOST): thư nằm trong hộp thư đi "
                        "(/staff/outbox).")
 

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     "SLA_REPLY_DAYS": 10,
     "SLA_EXTENSION_DAYS": 10,
     "PETITION_MAX_CHARS": 5000,
+    # The periodic report: `feedback sla tick` mails the draft to a unit's leaders this
+    # many working days before the due date its schedule sets.
+    "REPORT_REMIND_DAYS": 3,
     # Attachments: at most 3 per petition, each at most this size; stored here (None →
     # the instance folder's `attachments/`), never under static/.
     "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,

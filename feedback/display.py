@@ -48,16 +48,8 @@ class Words(Mapping[K, str]):
         return len(self._source)
 
 
-STATUS_WORDS = Words({
-    "met": N_("Đạt"),
-    "below": N_("Chưa đạt"),
-    "insufficient": N_("Chưa đủ câu trả lời"),
-    "empty": N_("Chưa có câu trả lời"),
-    "info": "",
-})
-CHANNEL_WORDS = Words({
-    "qr": N_("Quét mã QR"), "paper": N_("Phiếu giấy"), "tablet": N_("Máy tính bảng"),
-})
+STATUS_WORDS = Words(sipas.STATUS_LABELS)
+CHANNEL_WORDS = Words(catalogue.CHANNEL_LABELS)
 MAIL_STATE_WORDS = Words({
     "outbox": N_("chờ chuyển tay"),
     "pending": N_("chờ gửi"),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import email.policy
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -23,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.extensions import db
-from feedback.models import MailMessage
+from feedback.models import MailAttachment, MailMessage
 
 MAX_ATTEMPTS = 5
 
@@ -32,8 +33,15 @@ def smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
 def queue(key: str, recipient: str, subject: str, body: str, *,
-          unit_id: int | None = None) -> bool:
+          unit_id: int | None = None, attachments: Sequence[Attachment] = ()) -> bool:
     """Add a message to the caller's transaction; False if this key was queued before."""
     values = {
         "key": key[:200], "recipient": recipient, "subject": subject[:300], "body": body,
@@ -47,13 +55,20 @@ def queue(key: str, recipient: str, subject: str, body: str, *,
     stmt = insert(MailMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
     # RETURNING yields the new id, or no row when the key was queued before (rowcount is
     # not reliable for ON CONFLICT DO NOTHING across drivers).
-    return db.session.scalar(stmt.returning(MailMessage.id)) is not None
+    message_id = db.session.scalar(stmt.returning(MailMessage.id))
+    if message_id is None:
+        return False
+    db.session.add_all(MailAttachment(message_id=message_id, filename=a.filename,
+                                      mimetype=a.mimetype, content=a.content)
+                       for a in attachments)
+    return True
 
 
 def queue_many(key_prefix: str, recipients: Iterable[str], subject: str, body: str, *,
-               unit_id: int | None = None) -> int:
+               unit_id: int | None = None, attachments: Sequence[Attachment] = ()) -> int:
     """The same message to several people, each under its own key."""
-    return sum(queue(f"{key_prefix}:{r}", r, subject, body, unit_id=unit_id)
+    return sum(queue(f"{key_prefix}:{r}", r, subject, body, unit_id=unit_id,
+                     attachments=attachments)
                for r in sorted(set(recipients)))
 
 
@@ -76,6 +91,11 @@ def _message(row: MailMessage) -> EmailMessage:
     msg["Subject"] = _one_line(row.subject)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(row.body)
+    for a in db.session.scalars(select(MailAttachment).where(
+            MailAttachment.message_id == row.id).order_by(MailAttachment.id)):
+        maintype, _slash, subtype = a.mimetype.partition("/")
+        msg.add_attachment(a.content, maintype=maintype, subtype=subtype,
+                           filename=a.filename)
     return msg
 
 

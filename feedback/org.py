@@ -110,3 +110,32 @@ def unit_choices(unit_ids: Iterable[int], inactive_mark: str = " (ngừng hoạt
             for r in tree(unit_ids)]
 
 
+class Leaders:
+    """Who is told about a unit's work (an overdue petition, a report falling due): its
+    active leaders; when it has none, its own active admins; when it has neither, the same
+    one level up, and so on. Never the installation's admin (they would get every unit's
+    mail), never another unit's staff. One query per unit asked, remembered for the tick."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, list[str]] = {}
+
+    def _of(self, unit_id: int) -> list[str]:
+        if unit_id not in self._known:
+            rows = db.session.execute(select(User.email, User.role).where(
+                User.unit_id == unit_id, User.active.is_(True),
+                User.role.in_(("leader", "admin")))).all()
+            leaders = [email for email, role in rows if role == "leader"]
+            self._known[unit_id] = sorted(
+                leaders or [email for email, role in rows if role == "admin"])
+        return self._known[unit_id]
+
+    def for_unit(self, unit: Unit) -> list[str]:
+        current: Unit | None = unit
+        seen: set[int] = set()
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            found = self._of(current.id)
+            if found:
+                return found
+            current = current.parent
+        return []

@@ -26,6 +26,14 @@ SAT5: dict[int, str] = {
 }
 SAT3: dict[int, str] = {1: N_("Không hài lòng"), 2: N_("Hài lòng"), 3: N_("Rất hài lòng")}
 YESNO: dict[int, str] = {1: N_("Có"), 0: N_("Không")}
+#: A figure's verdict against the target (`Figure.status`); "info" has no verdict.
+STATUS_LABELS: dict[str, str] = {
+    "met": N_("Đạt"),
+    "below": N_("Chưa đạt"),
+    "insufficient": N_("Chưa đủ câu trả lời"),
+    "empty": N_("Chưa có câu trả lời"),
+    "info": "",
+}
 
 ELEMENTS: dict[str, str] = {
     "TC": N_("Tiếp cận dịch vụ"),

@@ -22,7 +22,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,6 +99,7 @@ PAPER = ("admin", "leader", "officer")
 class Route:
     """One staff route. `path` may hold {unit}, {counter}, {procedure}, {user}, {token};
     `target` says what the cell's target names: "unit" (path or query), "counter",
+    "issued" (a sent report of that unit, {issued}),
     "procedure", "user" (a target account in that unit), "token" (own or someone
     else's), "petition" (a petition of that unit, with an attachment: {petition},
     {attachment}), "template" (a reply template of that unit), "body-unit"/"body-counter"
@@ -187,6 +188,22 @@ ROUTES: list[Route] = [
     Route("reports.export", "GET", "/staff/responses.xlsx?unit={unit}", ALL, "unit"),
     Route("api.satisfaction", "GET", "/api/v1/satisfaction?unit={unit}", ALL, "unit",
           api=True),
+    # The periodic report: everyone previews and downloads; leaders and admins mark it as
+    # sent and set when it is due; a sent report's files are scoped like the rest.
+    Route("periodic.preview", "GET", "/staff/reports/?unit={unit}&kind=monthly", ALL, "unit"),
+    Route("periodic.download", "GET", "/staff/reports/report.xlsx?unit={unit}&period=2026-10",
+          ALL, "unit"),
+    Route("periodic.chart", "GET", "/staff/reports/charts/outcomes.png?unit={unit}", ALL,
+          "unit"),
+    Route("periodic.issue", "POST", "/staff/reports/issue?unit={unit}&period=2026-10",
+          CHANGERS, "unit", ok=303, body=lambda w: {}),
+    Route("periodic.issued_file", "GET", "/staff/reports/issued/{issued}.xlsx", ALL,
+          "issued"),
+    Route("periodic.schedule", "GET", "/staff/reports/schedule?unit={unit}", CHANGERS,
+          "unit"),
+    Route("periodic.schedule", "POST", "/staff/reports/schedule?unit={unit}", CHANGERS,
+          "unit", ok=303,
+          body=lambda w: {"kind": "quarterly", "due_day": "20", "month_offset": "0"}),
     # The petitions API: scoped like the pages; an action body missing its note is refused
     # by the workflow (422) only once past the role and the scope.
     Route("api.petition_stats", "GET", "/api/v1/petitions/stats?unit={unit}", ALL, "unit",
@@ -386,6 +403,7 @@ class Ids:
     petitions: dict[str, str] = field(default_factory=dict)  # tracking code by unit code
     attachments: dict[str, int] = field(default_factory=dict)  # the petition's file
     templates: dict[str, int] = field(default_factory=dict)  # a reply template by unit
+    issued: dict[str, int] = field(default_factory=dict)  # a sent report by unit
 
 
 @pytest.fixture(scope="module")
@@ -447,7 +465,13 @@ def _add_petitions(app: Flask, world: Ids) -> None:
     """A petition in every unit, with one attached file (on disk too), and a reply
     template in every unit."""
     from feedback.links import new_short_code
-    from feedback.models import Petition, PetitionAttachment, ReplyTemplate
+    from feedback.models import (
+        IssuedReport,
+        IssuedReportFile,
+        Petition,
+        PetitionAttachment,
+        ReplyTemplate,
+    )
 
     today = datetime.now(HANOI).date()
     codes = {code: new_short_code() for code in world.units}
@@ -471,6 +495,14 @@ def _add_petitions(app: Flask, world: Ids) -> None:
     world.templates = dict(zip(world.units, _insert(ReplyTemplate, [
         {"unit_id": unit_id, "title": "Mẫu trả lời", "body": "Kính gửi ông/bà…"}
         for unit_id in world.units.values()]), strict=True))
+    world.issued = dict(zip(world.units, _insert(IssuedReport, [
+        {"unit_id": unit_id, "kind": "monthly", "period_first": date(2026, 10, 1),
+         "period_last": date(2026, 10, 31), "revision": 1, "figures": "{}",
+         "issued_at": datetime.now(HANOI)} for unit_id in world.units.values()]),
+        strict=True))
+    _insert(IssuedReportFile, [
+        {"report_id": report_id, "format": "xlsx", "sha256": "0" * 64, "size": 2,
+         "content": b"PK"} for report_id in world.issued.values()])
 
 
 #: Derived bookkeeping, not data: a figure's read may fold yesterday's responses into the
@@ -517,6 +549,8 @@ def _request(cell: Cell, ids: Ids) -> tuple[str, dict[str, Any]]:
         values["attachment"] = ids.attachments[unit]
     if route.target == "template":
         values["template"] = ids.templates[unit]
+    if route.target == "issued":
+        values["issued"] = ids.issued[unit]
     if route.target == "token":
         owner = cell.actor if cell.target == "own" else "viewer@xa"
         if cell.actor == "viewer@xa" and cell.target != "own":

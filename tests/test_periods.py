@@ -10,10 +10,13 @@ from feedback.reports.periods import (
     INPUT_PATTERN,
     Period,
     PeriodError,
+    due_date,
     last_months,
     month_of,
+    next_due,
     parse_date,
     parse_period,
+    period_code,
     previous_period,
     report_period,
     same_period_last_year,
@@ -140,3 +143,31 @@ def test_the_periods_a_report_compares_with(period, before, a_year_ago) -> None:
     assert previous_period(period) == before
     assert same_period_last_year(period) == a_year_ago
     assert year_to_date(period) == Period(date(period.last.year, 1, 1), period.last)
+
+
+# --- the report's due dates --------------------------------------------------------------
+
+def test_period_code_reads_back() -> None:
+    for kind, code in (("monthly", "2026-02"), ("quarterly", "2026-Q3"), ("yearly", "2026")):
+        assert period_code(kind, report_period(kind, code)) == code
+
+
+@pytest.mark.parametrize(("kind", "code", "day", "offset", "due"), [
+    ("monthly", "2026-10", 10, 1, date(2026, 11, 10)),  # before the 10th of the month after
+    ("quarterly", "2026-Q4", 20, 0, date(2026, 12, 20)),  # the 20th of the quarter's last
+    ("quarterly", "2026-Q4", 10, 1, date(2027, 1, 10)),  # across the year's end
+    ("monthly", "2026-01", 31, 1, date(2026, 2, 28)),  # a shorter month: its last day
+    ("yearly", "2026", 15, 1, date(2027, 1, 15)),
+])
+def test_due_date(kind: str, code: str, day: int, offset: int, due: date) -> None:
+    assert due_date(report_period(kind, code), day, offset) == due
+
+
+def test_next_due_is_the_first_due_date_on_or_after_today() -> None:
+    assert next_due("monthly", date(2026, 12, 7), 10, 1) == (
+        report_period("monthly", "2026-11"), date(2026, 12, 10))
+    assert next_due("monthly", date(2026, 12, 10), 10, 1)[1] == date(2026, 12, 10)
+    assert next_due("monthly", date(2026, 12, 11), 10, 1) == (
+        report_period("monthly", "2026-12"), date(2027, 1, 10))
+    assert next_due("quarterly", date(2026, 12, 21), 20, 0) == (
+        report_period("quarterly", "2027-Q1"), date(2027, 3, 20))

@@ -35,9 +35,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from feedback import mail
+from feedback import mail, org
 from feedback.extensions import db
-from feedback.models import Petition, Unit, User
+from feedback.models import Petition, User
 from feedback.petitions import clock, inbox, rules, services
 from feedback.petitions.workflow import OPEN, STATE_LABELS, State
 
@@ -93,7 +93,7 @@ def tick(*, now: datetime | None = None) -> TickResult:
         .order_by(Petition.reply_due, Petition.received_at, Petition.id)))
 
     by_assignee: dict[int, list[_Item]] = defaultdict(list)
-    recipients = _Recipients()
+    recipients = org.Leaders()
     for petition in rows:
         item = _Item(petition, cal.working_days_between(today, petition.reply_due),
                      marks.overdue(petition.reply_due, petition.paused_on))
@@ -123,37 +123,6 @@ def tick(*, now: datetime | None = None) -> TickResult:
     db.session.commit()
     result.sent = mail.deliver_pending(limit=10_000)
     return result
-
-
-class _Recipients:
-    """Who is told about a unit's overdue work: its active leaders; when it has none, its
-    own active admins; when it has neither, the same one level up, and so on. Never the
-    installation's admin (they would get every unit's mail), never another unit's staff.
-    One query per unit asked, remembered for the tick."""
-
-    def __init__(self) -> None:
-        self._known: dict[int, list[str]] = {}
-
-    def _of(self, unit_id: int) -> list[str]:
-        if unit_id not in self._known:
-            rows = db.session.execute(select(User.email, User.role).where(
-                User.unit_id == unit_id, User.active.is_(True),
-                User.role.in_(("leader", "admin")))).all()
-            leaders = [email for email, role in rows if role == "leader"]
-            self._known[unit_id] = sorted(
-                leaders or [email for email, role in rows if role == "admin"])
-        return self._known[unit_id]
-
-    def for_unit(self, unit: Unit) -> list[str]:
-        current: Unit | None = unit
-        seen: set[int] = set()
-        while current is not None and current.id not in seen:
-            seen.add(current.id)
-            found = self._of(current.id)
-            if found:
-                return found
-            current = current.parent
-        return []
 
 
 def _active_users(ids: dict[int, list[_Item]]) -> list[User]:

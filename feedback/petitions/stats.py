@@ -42,8 +42,17 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
     Reads only the petitions the period can count — received before its end and not
     closed before its start — in one query. A rating counts only when given before the
     period's end, like every other fact: a finished period's figures never change."""
+    return figures_series(unit, [period], now=now)[0]
+
+
+def figures_series(unit: Unit, periods: list[Period], *, now: datetime | None = None
+                   ) -> list[figures.Figures]:
+    """`figures_for` each of `periods` (a report's twelve months), from one read of the
+    petitions their whole span can count."""
     tz = clock.tz()
-    start, end = period.bounds(tz)
+    now = now or clock.now()
+    bounds = [period.bounds(tz) for period in periods]
+    first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
     unit_ids = org.descendant_ids(unit.id)
     rows = db.session.execute(
         select(Petition.id, Petition.code, Unit.code, Petition.kind, Petition.channel,
@@ -52,38 +61,44 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
                Petition.archived_from, Petition.closed_at, Petition.on_time, Petition.rating,
                Petition.rated_at, Petition.reason, Petition.paused_on)
         .join(Unit, Unit.id == Petition.unit_id)
-        .where(Petition.unit_id.in_(unit_ids), Petition.received_at < end,
-               or_(Petition.closed_at.is_(None), Petition.closed_at >= start))
+        .where(Petition.unit_id.in_(unit_ids), Petition.received_at < last,
+               or_(Petition.closed_at.is_(None), Petition.closed_at >= first))
     ).all()
-    facts = []
-    in_force = _reply_due_at(end, [r[0] for r in rows]) if end <= (now or clock.now()) else {}
-    for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
-         transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
-         reason, paused_on) in rows:
-        closed_as = _CLOSED_AS.get(outcome(status, archived_from))
-        facts.append(figures.Fact(
-            code=code, unit=unit_code, kind=kind, channel=channel, category=category,
-            received_at=received_at.astimezone(tz),
-            reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
-            closed_as=closed_as if closed_at is not None else None,
-            closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
-            on_time=on_time,
-            rating=rating if rated_at is not None and rated_at < end else None,
-            reason=reason, status=status, paused_on=paused_on,
-        ))
-    return figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
-                         now=now or clock.now())
+    out = []
+    for start, end in bounds:
+        mine = [r for r in rows if r[6] < end and (r[11] is None or r[11] >= start)]
+        in_force = _reply_due_at(end, unit_ids) if end <= now else {}
+        facts = []
+        for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
+             transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
+             reason, paused_on) in mine:
+            closed_as = _CLOSED_AS.get(outcome(status, archived_from))
+            facts.append(figures.Fact(
+                code=code, unit=unit_code, kind=kind, channel=channel, category=category,
+                received_at=received_at.astimezone(tz),
+                reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
+                closed_as=closed_as if closed_at is not None else None,
+                closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
+                on_time=on_time,
+                rating=rating if rated_at is not None and rated_at < end else None,
+                reason=reason, status=status, paused_on=paused_on,
+            ))
+        out.append(figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
+                                 now=now))
+    return out
 
 
-def _reply_due_at(end: datetime, petition_ids: list[int]) -> dict[int, date]:
-    """The reply date each petition had at `end`, where it moved since (an extension, or a
-    calendar or profile change): the date before its first move at or after `end`."""
-    if not petition_ids:
-        return {}
+def _reply_due_at(end: datetime, unit_ids: set[int]) -> dict[int, date]:
+    """The reply date each petition received before `end` had at `end`, where it moved
+    since (an extension, or a calendar or profile change): the date before its first move
+    at or after `end`. Selected by unit and time, not by a list of ids: a province's year
+    is more petitions than SQLite takes parameters."""
     found: dict[int, date] = {}
     for petition_id, detail in db.session.execute(
         select(PetitionEvent.petition_id, PetitionEvent.detail)
-        .where(PetitionEvent.petition_id.in_(petition_ids), PetitionEvent.at >= end,
+        .join(Petition, Petition.id == PetitionEvent.petition_id)
+        .where(Petition.unit_id.in_(unit_ids), Petition.received_at < end,
+               PetitionEvent.at >= end,
                PetitionEvent.action.in_([Action.EXTEND.value, clock.RESCHEDULE]))
         .order_by(PetitionEvent.at, PetitionEvent.id)
     ):

@@ -51,3 +51,60 @@ def _trend_png(labels: tuple[str, ...], values: tuple[float | None, ...],
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+#: Fills that stay apart printed in grey: darkness and hatching both differ.
+_GREYS = ("#1f2937", "#6b7280", "#d1d5db", "#ffffff")
+_HATCHES = ("", "//", "..", "xx")
+
+
+def bars_png(labels: Sequence[str], values: Sequence[float | None], counts: Sequence[int],
+             target: float = 90.0, *, target_label: str = "Mục tiêu {target:g}%") -> bytes:
+    """One horizontal bar per index (the five elements), the target as a dashed line; an
+    index without answers has no bar and says so."""
+    fig = Figure(figsize=(9.6, 0.45 * len(labels) + 1.1), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    for y, value, n in zip(ys, values, counts, strict=True):
+        if value is None:
+            ax.annotate(f"n={n}", (1, y), va="center", fontsize=8, color="#333")
+            continue
+        below = value < target
+        ax.barh(y, value, color=_GREYS[1] if below else _GREYS[0],
+                hatch=_HATCHES[1] if below else "", edgecolor="#111", height=0.6)
+        ax.annotate(f"{value:.1f} (n={n})", (value, y), textcoords="offset points",
+                    xytext=(4, 0), va="center", fontsize=8)
+    ax.axvline(target, color="#b42318", linestyle="--", linewidth=1.2,
+               label=target_label.format(target=target))
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xlim(0, 112)
+    ax.set_xlabel("%")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def counts_png(labels: Sequence[str], counts: Sequence[int]) -> bytes:
+    """How many of each (petitions by outcome): bars told apart by grey and hatching."""
+    fig = Figure(figsize=(9.6, 0.42 * len(labels) + 0.9), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ys = list(range(len(labels)))[::-1]
+    top = max(counts, default=0) or 1
+    for i, (y, n) in enumerate(zip(ys, counts, strict=True)):
+        ax.barh(y, n, color=_GREYS[i % 3], hatch=_HATCHES[i % 4], edgecolor="#111",
+                height=0.6)
+        ax.annotate(f"{n:,}".replace(",", "."), (n, y), textcoords="offset points",
+                    xytext=(4, 0), va="center", fontsize=8)
+    ax.set_yticks(ys, labels, fontsize=9)
+    ax.set_xlim(0, top * 1.15)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def _png(fig: Figure) -> bytes:
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

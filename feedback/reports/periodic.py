@@ -10,13 +10,19 @@ can differ from them only in how it lays them out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
+from feedback.dossiers.stats import figures_for as dossier_figures
 from feedback.models import Unit
-from feedback.petitions.stats import figures_for
+from feedback.msgid import N_
+from feedback.petitions.figures import TARGET_PERCENT as ON_TIME_TARGET
+from feedback.petitions.stats import figures_for, figures_series
 from feedback.reports import queries, services
 from feedback.reports.periods import (
     Period,
@@ -28,9 +34,8 @@ from feedback.reports.periods import (
 
 @dataclass(frozen=True)
 class Words:
-    """The words a document writes for codes: each status ("met" → "Đạt") and channel.
-    They live with the pages (feedback.display), in the reader's language; the caller
-    passes them in."""
+    """The words a document writes for codes: each verdict ("met" → "Đạt") and channel, in
+    the document's language (`report_files.words()` reads them in the current locale)."""
 
     status: Mapping[str, str]
     channels: Mapping[str, str] = field(default_factory=dict)
@@ -75,6 +80,9 @@ class Report:
     petitions: dict[str, Any]
     compared: list[Compared] = field(default_factory=list)
     children: list[ChildRow] = field(default_factory=list)
+    #: `dossiers.stats.figures_for(...).as_dict()`: the imported TTHC dossiers due in the
+    #: period, on time and late per procedure, the QĐ 766 ratio, matched survey answers.
+    dossiers: dict[str, Any] = field(default_factory=dict)
 
 
 def _compared(unit: Unit, period: Period) -> list[Compared]:
@@ -119,16 +127,105 @@ def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None)
         satisfaction=result.as_dict(), petitions=figures_for(unit, period).as_dict(),
         compared=compared,
         children=_children(unit, period, result.children),
+        dossiers=dossier_figures(unit, period).as_dict(),
     )
 
 
-def trend_png(unit: Unit, period: Period) -> bytes:
-    """The dashboard's chart: the twelve months to the period's end against 90%."""
+#: The report's charts, in the order they appear: name → what it shows.
+CHARTS = ("trend", "elements", "outcomes", "on_time")
+#: Petition outcomes as the outcome chart shows them (figures' keys → words).
+OUTCOMES = (("answered_on_time", N_("Trả lời đúng hạn")),
+            ("answered_late", N_("Trả lời quá hạn")),
+            ("open_in_time", N_("Đang giải quyết, trong hạn")),
+            ("open_overdue", N_("Đang giải quyết, quá hạn")),
+            ("transferred", N_("Chuyển cơ quan khác")), ("not_accepted", N_("Không tiếp nhận")))
+
+
+def charts(unit: Unit, report: Report) -> dict[str, bytes]:
+    """The report's four PNGs, drawn for grey print: the target is a dashed line, bars
+    differ by shade and hatch."""
+    return {name: chart(name, unit, report.period, report) for name in CHARTS}
+
+
+def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -> bytes:
+    """One of CHARTS: the twelve months' satisfaction against 90%, the element indices,
+    petitions by outcome, or the twelve months' on-time rate against 100%. Without the
+    built `report` (the preview page asks for one chart at a time) it reads only the
+    figures that chart needs."""
     from flask import current_app
 
-    from feedback.reports import charts
+    from feedback.reports import charts as draw  # matplotlib: only when drawing
 
-    points = services.trend(unit, period.last)
-    return charts.trend_png([f"T{p.first.month}/{p.first.year}" for p, _f in points],
-                            [f.value for _p, f in points], [f.n for _p, f in points],
-                            target=current_app.config["TARGET_PERCENT"])
+    target = current_app.config["TARGET_PERCENT"]
+    target_label = _("Mục tiêu %(target)s%%", target="{target:g}")
+    if name in ("trend", "on_time"):
+        points = services.trend(unit, period.last)
+        months = [_("T%(month)s/%(year)s", month=p.first.month, year=f"{p.first.year % 100:02d}")
+                  for p, _f in points]
+        if name == "trend":
+            return draw.trend_png(months, [f.value for _p, f in points],
+                                  [f.n for _p, f in points], target=target,
+                                  target_label=target_label, series_label=_("Chỉ số hài lòng"))
+        on_time = figures_series(unit, [p for p, _f in points])
+        return draw.trend_png(months, [f.on_time_rate for f in on_time],
+                              [f.satisfaction_counted for f in on_time],
+                              target=ON_TIME_TARGET, target_label=target_label,
+                              series_label=_("PAKN trả lời đúng hạn"))
+    if name == "elements":
+        elements: list[dict[str, Any]] = (
+            report.satisfaction if report else services.satisfaction(unit, period).as_dict()
+        )["elements"]  # type: ignore[assignment]
+        return draw.bars_png([f"{e['code']} {_(e['label'])}" for e in elements],
+                             [e["value"] for e in elements], [e["n"] for e in elements],
+                             target=target, target_label=target_label)
+    if name == "outcomes":
+        p = report.petitions if report else figures_for(unit, period).as_dict()
+        return draw.counts_png([_(label) for _k, label in OUTCOMES],
+                               [p[key] for key, _label in OUTCOMES])
+    raise ValueError(f"unknown chart {name!r}")
+
+
+def snapshot(report: Report) -> dict[str, Any]:
+    """The report's figures as JSON: what an issued report keeps, to tell later which
+    figures late data changed. The time it was made is not a figure."""
+    return json.loads(json.dumps({
+        "satisfaction": {k: v for k, v in report.satisfaction.items() if k != "comments"},
+        "petitions": report.petitions,
+        "compared": [{"key": c.key, "from": c.period.first, "to": c.period.last,
+                      "service": c.service, "responses": c.responses,
+                      "on_time_rate": c.on_time_rate, "on_time_counted": c.on_time_counted}
+                     for c in report.compared],
+        "children": [asdict(c) for c in report.children],
+        "dossiers": report.dossiers,
+    }, default=str))
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    before: Any
+    after: Any
+
+
+def _flat(value: Any, path: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flat(inner, f"{path} › {key}" if path else str(key), out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for i, inner in enumerate(value):
+            name = next((inner[k] for k in ("code", "key", "name") if inner.get(k)), i)
+            _flat({k: v for k, v in inner.items() if k not in ("code", "key")},
+                  f"{path} › {name}", out)
+    else:
+        out[path] = value
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """Every figure that differs between two snapshots, by its path ("satisfaction ›
+    service › value"), in the order the report shows them; added and removed ones too."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    _flat(before, "", old)
+    _flat(after, "", new)
+    keys = list(new) + [k for k in old if k not in new]
+    return [Change(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]

@@ -124,8 +124,7 @@ def report_period(kind: str, raw: str) -> Period:
     if kind == "monthly" and (m := _MONTH.fullmatch(text)) and 1 <= int(m[2]) <= 12:
         period = month_of(date(int(m[1]), int(m[2]), 1))
     elif kind == "quarterly" and (m := _QUARTER.fullmatch(text)):
-        first = date(int(m[1]), 3 * int(m[2]) - 2, 1)
-        period = Period(first, month_of(first.replace(month=first.month + 2)).last)
+        period = report_period_of(kind, date(int(m[1]), 3 * int(m[2]) - 2, 1))
     elif kind == "yearly" and _YEAR.fullmatch(text):
         period = Period(date(int(text), 1, 1), date(int(text), 12, 31))
     else:
@@ -155,3 +154,42 @@ def same_period_last_year(period: Period) -> Period:
 def year_to_date(period: Period) -> Period:
     """From the 1st of January to the period's last day."""
     return Period(period.last.replace(month=1, day=1), period.last)
+
+
+def period_code(kind: str, period: Period) -> str:
+    """What `report_period` reads back: 2026-10, 2026-Q3 or 2026."""
+    if kind == "monthly":
+        return f"{period.first:%Y-%m}"
+    if kind == "quarterly":
+        return f"{period.first.year}-Q{(period.first.month - 1) // 3 + 1}"
+    return str(period.first.year)
+
+
+def report_period_of(kind: str, day: date) -> Period:
+    """The month, quarter or year `day` falls in."""
+    if kind == "monthly":
+        return month_of(day)
+    if kind == "quarterly":
+        first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period(first, month_of(first.replace(month=first.month + 2)).last)
+    return Period(date(day.year, 1, 1), date(day.year, 12, 31))
+
+
+def due_date(period: Period, due_day: int, month_offset: int) -> date:
+    """A report's due date: day `due_day` of the period's last month (`month_offset` 0)
+    or of the month after it (1); the month's last day when it is shorter."""
+    month = period.last.month - 1 + month_offset
+    first = date(period.last.year + month // 12, month % 12 + 1, 1)
+    return first.replace(day=min(due_day, month_of(first).last.day))
+
+
+def next_due(kind: str, today: date, due_day: int, month_offset: int
+             ) -> tuple[Period, date]:
+    """The report to send next: of the periods around `today`, the one whose due date is
+    the first on or after `today`."""
+    current = report_period_of(kind, today)
+    candidates = [previous_period(current), current,
+                  report_period_of(kind, current.last + timedelta(days=1))]
+    dated = [(due_date(p, due_day, month_offset), p) for p in candidates]
+    due, period = min((d, p) for d, p in dated if d >= today)
+    return period, due

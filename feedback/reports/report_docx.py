@@ -5,11 +5,13 @@ same administrative frame and sections as the PDF (report_sections), in Times Ne
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import IO, Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
+from flask_babel import gettext as _
 
 from feedback.reports import report_sections as sections
 from feedback.reports.periodic import Report, Words
@@ -32,6 +34,8 @@ def _line(cell_or_doc: Any, text: str, *, bold: bool = False, italic: bool = Fal
 
 
 def _table(doc: Any, table: sections.Table) -> None:
+    if table.caption:
+        _line(doc, table.caption, italic=True, size=12, align="LEFT")
     grid = doc.add_table(rows=1, cols=len(table.header))
     grid.style = "Table Grid"
     total = sum(table.widths)
@@ -57,7 +61,8 @@ def _table(doc: Any, table: sections.Table) -> None:
 
 
 def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | None = None,
-          trend_png: bytes | None = None) -> None:
+          charts: Mapping[str, bytes] | None = None) -> None:
+    charts = charts or {}
     doc = Document()
     page = doc.sections[0]
     page.page_width, page.page_height = Mm(210), Mm(297)
@@ -74,13 +79,13 @@ def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | No
     if parent_name:
         _line(left, parent_name.upper(), size=12)
     _line(left, report.unit_name.upper(), bold=True, size=12)
-    _line(left, sections.NUMBER_LINE, size=12)
-    _line(right, sections.NATION, bold=True, size=12)
-    _line(right, sections.MOTTO, bold=True)
-    _line(right, sections.DATE_LINE, italic=True)
+    _line(left, _(sections.NUMBER_LINE), size=12)
+    _line(right, _(sections.NATION), bold=True, size=12)
+    _line(right, _(sections.MOTTO), bold=True)
+    _line(right, _(sections.DATE_LINE), italic=True)
     doc.add_paragraph()
     subtitle, kind_line = sections.title(report)
-    _line(doc, "BÁO CÁO", bold=True, size=14)
+    _line(doc, _(sections.REPORT), bold=True, size=14)
     _line(doc, subtitle, bold=True)
     _line(doc, kind_line, italic=True)
     doc.add_paragraph()
@@ -91,15 +96,16 @@ def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | No
             doc.add_paragraph(section.lead)
         for i, table in enumerate(section.tables):
             _table(doc, table)
-            if i == 0 and section.chart and trend_png:
-                doc.add_picture(io.BytesIO(trend_png), width=Mm(_TEXT_MM))
+            for name in section.charts if i == 0 else ():
+                if name in charts:
+                    doc.add_picture(io.BytesIO(charts[name]), width=Mm(_TEXT_MM))
 
     sign = doc.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
     left.text = right.text = ""
-    _line(left, "Nơi nhận:", bold=True, italic=True, size=12, align="LEFT")
+    _line(left, _(sections.RECIPIENTS_HEAD), bold=True, italic=True, size=12, align="LEFT")
     for line in sections.RECIPIENTS:
-        _line(left, line, size=11, align="LEFT")
-    _line(right, sections.SIGNER, bold=True)
-    _line(right, sections.SIGN_HINT, italic=True, size=12)
+        _line(left, _(line), size=11, align="LEFT")
+    _line(right, _(sections.SIGNER), bold=True)
+    _line(right, _(sections.SIGN_HINT), italic=True, size=12)
     doc.save(out)

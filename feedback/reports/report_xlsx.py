@@ -1,7 +1,8 @@
 """The periodic report as a workbook: every figure of the report, one sheet per table, as
 numbers a spreadsheet can add up (percentages as numbers with two decimals, not text).
 
-The words are the report's Vietnamese: the workbook goes to the province as data.
+The words are the report's Vietnamese whatever the reader's language: the workbook goes
+to the province as data, and its sheet and column names are that data's format.
 """
 
 from __future__ import annotations
@@ -14,21 +15,42 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from feedback.msgid import N_
 from feedback.reports.periodic import Report, Words
 
-KINDS = {"monthly": "Báo cáo tháng", "quarterly": "Báo cáo quý", "yearly": "Báo cáo năm"}
-COMPARED = {"previous": "Kỳ trước", "last_year": "Cùng kỳ năm trước",
-            "year_to_date": "Lũy kế từ đầu năm"}
+#: Words the documents share with the workbook: msgids, Vietnamese as they stand here (the
+#: workbook's format), read through gettext by report_sections for a document in English.
+KINDS = {"monthly": N_("Báo cáo tháng"), "quarterly": N_("Báo cáo quý"),
+         "yearly": N_("Báo cáo năm")}
+COMPARED = {"previous": N_("Kỳ trước"), "last_year": N_("Cùng kỳ năm trước"),
+            "year_to_date": N_("Lũy kế từ đầu năm")}
 FIGURE_HEADER = ["Mã", "Nội dung", "Tỷ lệ (%)", "n", "Cận dưới 95%", "Cận trên 95%",
                  "So với mục tiêu"]
 PETITION_ROWS = [
-    ("carried_over", "Kỳ trước chuyển sang"), ("received", "Tiếp nhận trong kỳ"),
-    ("not_accepted", "Không đủ điều kiện xử lý"), ("transferred", "Chuyển cơ quan khác"),
-    ("answered_on_time", "Đã trả lời đúng hạn"), ("answered_late", "Đã trả lời quá hạn"),
-    ("open_in_time", "Đang giải quyết, trong hạn"), ("open_overdue", "Đang giải quyết, quá hạn"),
-    ("gop_y", "Góp ý không tính vào tỷ lệ"),
+    ("carried_over", N_("Kỳ trước chuyển sang")), ("received", N_("Tiếp nhận trong kỳ")),
+    ("not_accepted", N_("Không đủ điều kiện xử lý")),
+    ("transferred", N_("Chuyển cơ quan khác")),
+    ("answered_on_time", N_("Đã trả lời đúng hạn")),
+    ("answered_late", N_("Đã trả lời quá hạn")),
+    ("open_in_time", N_("Đang giải quyết, trong hạn")),
+    ("open_overdue", N_("Đang giải quyết, quá hạn")),
+    ("gop_y", N_("Góp ý không tính vào tỷ lệ")),
 ]
+#: The imported dossiers' table (documents and the "Hồ sơ" sheet) and its words.
+DOSSIER_HEADER = [N_("Thủ tục"), N_("Tiếp nhận"), N_("Đến hạn"), N_("Đúng hạn"),
+                  N_("Trễ hạn"), N_("Quá hạn chưa trả"), N_("Tỷ lệ đúng hạn"), N_("QĐ 766")]
+DOSSIER_TOTAL = N_("Tổng cộng")
+DOSSIER_QD766 = N_("Tỷ lệ hồ sơ giải quyết đúng hạn theo QĐ 766 (hồ sơ quá hạn chưa trả "
+                   "tính là trễ hạn)")
+NO_DOSSIERS = N_("Chưa có hồ sơ thủ tục hành chính nào được nhập cho kỳ này (lệnh feedback "
+                 "dossiers import), nên chưa có số liệu hồ sơ đúng hạn, trễ hạn.")
 _BOLD = Font(bold=True)
+
+
+def procedure_label(row: Mapping[str, Any]) -> str:
+    """A dossier row's procedure: its name, else its code; dossiers of an export without
+    a procedure column are "Không rõ thủ tục"."""
+    return str(row.get("name") or row.get("code") or "Không rõ thủ tục")
 
 
 def _figure_row(f: dict[str, Any], status: Mapping[str, str]) -> list[Any]:
@@ -117,6 +139,7 @@ def write(report: Report, out: IO[bytes], words: Words) -> None:
            [(i["code"], i["unit"], i["status"], i["received_at"], i["reply_due"],
              i["answered_at"], i["days_late"], i["reason"]) for i in p["late_items"]])
     _widths(ws, [22, 16, 16, 26, 14, 26, 12, 50])
+    _dossier_sheet(wb, report.dossiers)
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -125,6 +148,33 @@ def write(report: Report, out: IO[bytes], words: Words) -> None:
                 elif isinstance(cell.value, date):
                     cell.number_format = "dd/mm/yyyy"
     wb.save(out)
+
+
+def _dossier_sheet(wb: Workbook, d: Mapping[str, Any]) -> None:
+    """"Hồ sơ": per procedure the dossiers received and due in the period, on time, late,
+    overdue and not returned, still in time, both rates; the total; the matched survey
+    answers. One sentence instead when none was imported for the period."""
+    ws = wb.create_sheet("Hồ sơ")
+    t = d.get("totals")
+    if not t or not (t["received"] or t["due"]):
+        ws.append([NO_DOSSIERS])
+        return
+    ws.append(["Trạng thái tính đến hết ngày", date.fromisoformat(d["returned_by"])])
+    _title(ws, f"Hồ sơ theo thủ tục (mục tiêu {d['target']:g}% đúng hạn)")
+    _table(ws, ["Mã thủ tục", "Thủ tục", "Tiếp nhận", "Đến hạn", "Đúng hạn", "Trễ hạn",
+                "Quá hạn chưa trả", "Chưa đến hạn", "Tỷ lệ đúng hạn (%)", "QĐ 766 (%)"],
+           [(r["code"], procedure_label(r), r["received"], r["due"], r["on_time"], r["late"],
+             r["open_overdue"], r["open_in_time"], r["on_time_rate"], r["qd766_ratio"])
+            for r in [*d["procedures"], t | {"name": DOSSIER_TOTAL}]])
+    matched = d["responses"]
+    _title(ws, "Phiếu đánh giá có ghi mã hồ sơ")
+    _table(ws, ["Chỉ tiêu", "Số lượng"], [
+        ("Phiếu có ghi mã hồ sơ", matched["with_code"]),
+        ("Khớp với hồ sơ đã nhập", matched["matched"]),
+        ("Câu trả lời thang 5 mức của các phiếu khớp", matched["answers"]),
+        ("Trong đó hài lòng (4–5)", matched["satisfied"]),
+        ("Tỷ lệ hài lòng (%)", matched["percent"])])
+    _widths(ws, [30, 50, 12, 12, 12, 12, 18, 14, 18, 12])
 
 
 def _groups(wb: Workbook, title: str, rows: list[dict[str, Any]],

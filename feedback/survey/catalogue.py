@@ -21,6 +21,10 @@ FOLDER = Path(__file__).parent / "questionnaires"
 
 #: The bands a citizen can choose: they do not overlap, and a minor has a band of their own
 #: (a 17-year-old collecting a birth certificate for a sibling does happen).
+#: How a response came in (models.survey.CHANNELS).
+CHANNEL_LABELS: dict[str, str] = {
+    "qr": N_("Quét mã QR"), "paper": N_("Phiếu giấy"), "tablet": N_("Máy tính bảng"),
+}
 AGE_BANDS: dict[str, str] = {
     "under18": N_("Dưới 18 tuổi"),
     "18-24": N_("18–24 tuổi"),

@@ -208,3 +208,97 @@ def test_a_report_without_answers_says_so(runner, world, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     text = _pdf_text(out.read_bytes())
     assert "tổng số 0 phiếu." in text and "Chưa có câu trả lời" in text and "()" not in text
+    # No dossier imported for the period: one sentence, no empty table.
+    assert "III. Hồ sơ thủ tục hành chính (mục tiêu 100% đúng hạn) Chưa có hồ sơ thủ tục " \
+           "hành chính nào được nhập cho kỳ này" in text
+    assert "Quá hạn chưa trả" not in text
+
+
+# --- Dossiers (issue 9): the imported TTHC export's section and sheet --------------------
+
+@pytest.fixture
+def dossiers(app, world, answered, tmp_path):
+    """Last month's dossiers at the commune (on time, late, overdue, due on the last day
+    and returned the next, received but due next month) and one survey answer that names
+    one of them; returns the province's dossier figures as the report reads them."""
+    from feedback.dossiers import stats
+    from feedback.dossiers.services import import_dossiers
+    from feedback.extensions import db
+    from feedback.models import Unit
+    from feedback.reports.periods import Period
+
+    first, last = answered
+    d = lambda days: f"{first + timedelta(days=days):%d/%m/%Y}"  # noqa: E731
+    rows = [f"HS-1,HT01,{d(0)} 08:00,{d(3)},{d(3)} 16:30",
+            f"HS-2,HT01,{d(0)} 09:00,{d(5)},{d(6)} 08:00",
+            f"HS-3,HT01,{d(1)} 09:00,{d(10)},",
+            f"HS-4,HT01,{d(20)} 09:00,{last:%d/%m/%Y},{last + timedelta(days=1):%d/%m/%Y}",
+            f"HS-5,HT01,{last:%d/%m/%Y} 10:00,{last + timedelta(days=5):%d/%m/%Y},"]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(["Mã hồ sơ,Mã thủ tục,Ngày tiếp nhận,Ngày hẹn trả,"
+                               "Ngày trả kết quả", *rows]) + "\n", encoding="utf-8")
+    with app.app_context():
+        import_dossiers(str(path), world.commune.code)
+        record(NewResponse("f" * 32, world.full_counter.id, world.commune.id,
+                           catalogue.current("full"),
+                           {item: 4 for item in catalogue.current("full").items},
+                           dossier="hs 1", answered_at=datetime.combine(
+                               first + timedelta(days=4), time(10), tzinfo=TZ)))
+        figures = stats.figures_for(db.session.get(Unit, world.province.id),
+                                    Period(first, last)).as_dict()
+    assert figures["totals"]["due"] == 4 and figures["responses"]["matched"] == 1
+    return figures
+
+
+def test_the_dossier_figures_in_all_three_formats(runner, world, answered, dossiers,
+                                                  tmp_path) -> None:
+    first, _last = answered
+    totals = dossiers["totals"]
+    assert (totals["on_time"], totals["late"], totals["open_overdue"],
+            totals["received"]) == (1, 1, 2, 5)
+    assert totals["qd766_ratio"] == 25.0 and totals["on_time_rate"] == 50.0
+    outputs = {}
+    for fmt in ("xlsx", "docx", "pdf"):
+        outputs[fmt] = tmp_path / f"report.{fmt}"
+        result = runner.invoke(args=["report", "monthly", "--unit", world.province.code,
+                                     "--period", f"{first:%Y-%m}", "--out",
+                                     str(outputs[fmt])])
+        assert result.exit_code == 0, result.output
+
+    # The workbook: the same numbers, as numbers.
+    sheet = _rows(load_workbook(outputs["xlsx"])["Hồ sơ"])
+    start = next(i for i, r in enumerate(sheet) if r[0] == "Mã thủ tục")
+    keys = ("code", "name", "received", "due", "on_time", "late", "open_overdue",
+            "open_in_time", "on_time_rate", "qd766_ratio")
+    expected = [*dossiers["procedures"], totals | {"name": "Tổng cộng"}]
+    got = [r[:10] for r in sheet[start + 1:start + 1 + len(expected)]]
+    words = {"code": None, "name": "Không rõ thủ tục"}  # an empty cell reads back None
+    assert got == [tuple(e[k] or words[k] if k in words else e[k] for k in keys)
+                   for e in expected]
+    matched = {r[0]: r[1] for r in sheet if len(r) > 1 and isinstance(r[0], str)}
+    assert matched["Khớp với hồ sơ đã nhập"] == dossiers["responses"]["matched"]
+    assert matched["Tỷ lệ hài lòng (%)"] == dossiers["responses"]["percent"] == 100.0
+
+    # The DOCX: the section between the petitions and the comparison, its totals row.
+    document = Document(str(outputs["docx"]))
+    text = " ".join(" ".join(p.text for p in document.paragraphs).split())
+    assert text.index("II. Phản ánh, kiến nghị") < text.index(
+        "III. Hồ sơ thủ tục hành chính") < text.index("IV. So sánh")
+    assert f"theo QĐ 766 (hồ sơ quá hạn chưa trả tính là trễ hạn): " \
+           f"{_vi_percent(totals['qd766_ratio'])}" in text
+    rows = {t.rows[i].cells[0].text: [c.text for c in t.rows[i].cells]
+            for t in document.tables for i in range(len(t.rows))}
+    assert rows["Tổng cộng"] == ["Tổng cộng", *(str(totals[k]) for k in (
+        "received", "due", "on_time", "late", "open_overdue")),
+        _vi_percent(totals["on_time_rate"]), _vi_percent(totals["qd766_ratio"])]
+    for row in dossiers["procedures"]:
+        label = row["name"] or row["code"] or "Không rõ thủ tục"
+        assert rows[label][1:6] == [str(row[k]) for k in ("received", "due", "on_time",
+                                                          "late", "open_overdue")]
+
+    # The PDF: the same sentence and figures.
+    pdf = _pdf_text(outputs["pdf"].read_bytes())
+    assert "III. Hồ sơ thủ tục hành chính" in pdf and "IV. So sánh" in pdf
+    assert f"{_vi_percent(totals['qd766_ratio'])}. Tỷ lệ trả đúng hạn trên số hồ sơ đã " \
+           f"trả: {_vi_percent(totals['on_time_rate'])}" in pdf
+    assert "1 trên 1 phiếu đánh giá có ghi mã hồ sơ khớp" in pdf
