@@ -55,6 +55,18 @@ def read_poster(pdf: bytes) -> tuple[str, str]:
     return codes[0].text, text
 
 
+def pdf_text(data: bytes) -> str:
+    """Every page's text, whitespace collapsed (a title may wrap anywhere)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    texts = []
+    for i in range(len(document)):
+        page = document[i]  # kept alive while its text page is read
+        texts.append(page.get_textpage().get_text_range())
+    return " ".join(" ".join(texts).split())
+
+
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
     """Sign in through the login form of a live server (browser tests)."""
     page.goto(f"{base}/login")

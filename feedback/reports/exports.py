@@ -65,7 +65,7 @@ class ExportRow(NamedTuple):
     answers: Mapping[str, int]
 
 
-def _defuse(value: str | None) -> str | None:
+def defuse(value: str | None) -> str | None:
     """Spreadsheet apps run cells that start like a formula: make them plain text."""
     if value is not None and value.startswith(_FORMULA_START):
         return "'" + value
@@ -86,10 +86,10 @@ class RowWriter:
         age = row.age_band
         return [
             row.id, at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"),
-            _defuse(row.unit), _defuse(row.counter), _defuse(row.procedure), row.channel,
+            defuse(row.unit), defuse(row.counter), defuse(row.procedure), row.channel,
             row.questionnaire, row.version,
             self.age_labels.get(age, age) if age is not None else None,
-            row.respondent_type, _defuse(row.comment), _defuse(row.entered_by),
+            row.respondent_type, defuse(row.comment), defuse(row.entered_by),
             *(row.answers.get(item) for item in ITEM_COLUMNS),
         ]
 

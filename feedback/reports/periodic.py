@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from feedback.dossiers.stats import figures_for as dossier_figures
@@ -83,6 +85,8 @@ class Report:
     #: `dossiers.stats.figures_for(...).as_dict()`: the imported TTHC dossiers due in the
     #: period, on time and late per procedure, the QĐ 766 ratio, matched survey answers.
     dossiers: dict[str, Any] = field(default_factory=dict)
+    #: The period's latest comments (local time, counter, text), as on the dashboard.
+    comments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _compared(unit: Unit, period: Period) -> list[Compared]:
@@ -117,10 +121,15 @@ def _children(unit: Unit, period: Period, ranked: list[services.GroupRow]
     return sorted(rows, key=lambda row: not row.below)
 
 
+#: How many of the period's latest comments the report quotes.
+COMMENTS = 10
+
+
 def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None) -> Report:
     """Everything the report shows, for `unit` and every unit below it."""
-    result = services.satisfaction(unit, period)
+    result = services.satisfaction(unit, period, comments=COMMENTS)
     compared = _compared(unit, period)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
     return Report(
         unit_code=unit.code, unit_name=unit.name, kind=kind, period=period,
         generated_at=now or datetime.now(UTC),
@@ -128,6 +137,9 @@ def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None)
         compared=compared,
         children=_children(unit, period, result.children),
         dossiers=dossier_figures(unit, period).as_dict(),
+        comments=[{"at": r.created_at.astimezone(tz).replace(tzinfo=None),
+                   "counter": r.counter.name if r.counter else "", "text": r.comment}
+                  for r in result.comments],
     )
 
 
@@ -152,8 +164,6 @@ def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -
     petitions by outcome, or the twelve months' on-time rate against 100%. Without the
     built `report` (the preview page asks for one chart at a time) it reads only the
     figures that chart needs."""
-    from flask import current_app
-
     from feedback.reports import charts as draw  # matplotlib: only when drawing
 
     target = current_app.config["TARGET_PERCENT"]

@@ -226,6 +226,14 @@ def sections(report: Report, words: Words) -> list[Section]:
                                 for c in report.children],
                                (53, 28, 16, 38, 30),
                                ("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))]))
+    if report.comments:
+        out.append(Section(
+            _("VI. Ý kiến của người dân (%(n)d ý kiến gần nhất trong kỳ)",
+              n=len(report.comments)),
+            tables=[Table([_("Lúc"), _("Quầy"), _("Ý kiến")],
+                          [[f"{c['at']:%d/%m/%Y %H:%M}", c["counter"], c["text"]]
+                           for c in report.comments],
+                          (28, 37, 100), ("LEFT", "LEFT", "LEFT"))]))
     return out
 
 

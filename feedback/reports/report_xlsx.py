@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from feedback.msgid import N_
+from feedback.reports.exports import defuse
 from feedback.reports.periodic import Report, Words
 
 #: Words the documents share with the workbook: msgids, Vietnamese as they stand here (the
@@ -63,7 +64,8 @@ def _table(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
     for cell in ws[ws.max_row]:
         cell.font = _BOLD
     for row in rows:
-        ws.append(list(row))
+        # Names, reasons and comments are typed by people: none may run as a formula.
+        ws.append([defuse(v) if isinstance(v, str) else v for v in row])
 
 
 def _title(ws: Worksheet, text: str) -> None:
@@ -92,7 +94,7 @@ def write(report: Report, out: IO[bytes], words: Words) -> None:
         ("Lập lúc (UTC)", report.generated_at.replace(tzinfo=None, microsecond=0)),
         ("Cách tổng hợp", s["aggregation"]), ("Số phiếu", s["responses"]),
     ]:
-        ws.append([label, value])
+        ws.append([label, defuse(value) if isinstance(value, str) else value])
     _title(ws, f"Mức độ hài lòng (mục tiêu {s['target_percent']:g}%)")
     _table(ws, FIGURE_HEADER, [_figure_row(f, status) for f in
                                [s["service"], *s["elements"], *s["items"]]])
@@ -140,6 +142,10 @@ def write(report: Report, out: IO[bytes], words: Words) -> None:
              i["answered_at"], i["days_late"], i["reason"]) for i in p["late_items"]])
     _widths(ws, [22, 16, 16, 26, 14, 26, 12, 50])
     _dossier_sheet(wb, report.dossiers)
+    ws = wb.create_sheet("Ý kiến")
+    _table(ws, ["Lúc", "Quầy", "Ý kiến"],
+           [(c["at"], c["counter"], c["text"]) for c in report.comments])
+    _widths(ws, [18, 30, 100])
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

@@ -15,6 +15,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from tests_support import pdf_text
 
 from feedback.extensions import db
 from feedback.models import (
@@ -253,3 +254,51 @@ def test_changes_name_each_figure_that_moved() -> None:
         Change("petitions › late_items › AB12 › days_late", 1, 2),
         Change("petitions › late_items › CD34 › days_late", None, 1),
     ]
+
+
+def test_the_english_report_comes_from_the_same_code(app, client, login, runner, world,
+                                                      month, tmp_path) -> None:
+    """A reader of the English pages downloads an English PDF and DOCX with the same
+    figures in English number format; the workbook stays Vietnamese (the province's data
+    format), and so does the report as sent."""
+    first, last = month
+    login(world.viewer)
+    client.set_cookie("lang", "en")
+    api = client.get(f"/api/v1/satisfaction?unit={world.commune.code}&from={first}"
+                     f"&to={last}").get_json()
+    pdf = client.get(f"/staff/reports/report.pdf?{_query(world, first)}")
+    assert "-en.pdf" in pdf.headers["Content-Disposition"]
+    text = pdf_text(pdf.data)
+    for words in ("SOCIALIST REPUBLIC OF VIETNAM", "REPORT", "I. Satisfaction",
+                  "II. Petitions", "Recipients:", "HEAD OF THE UNIT",
+                  f"{api['service']['value']:.2f}%"):
+        assert words in text, words
+    assert "Chỉ số hài lòng" not in text
+    page = client.get(f"/staff/reports/?{_query(world, first)}").get_data(as_text=True)
+    assert "I. Satisfaction" in page and 'lang="en"' in page
+    xlsx = client.get(f"/staff/reports/report.xlsx?{_query(world, first)}")
+    assert "Tổng hợp" in load_workbook(io.BytesIO(xlsx.data)).sheetnames
+
+    out = tmp_path / "en.docx"
+    result = runner.invoke(args=["report", "monthly", "--unit", world.commune.code,
+                                 "--period", f"{first:%Y-%m}", "--lang", "en",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "REPORT" in [p.text for p in Document(str(out)).paragraphs]
+
+
+def test_comments_are_quoted_and_never_run_as_formulas(app, client, login, world) -> None:
+    first, _last = _last_month()
+    with app.app_context():
+        record(NewResponse("c" * 32, world.full_counter.id, world.commune.id,
+                           catalogue.current("full"), {"TC1": 5},
+                           comment="=HYPERLINK(\"http://x\",\"bấm\") cán bộ rất tận tình",
+                           answered_at=datetime.combine(first, time(9), tzinfo=TZ)
+                           .astimezone(UTC)))
+    login(world.viewer)
+    book = load_workbook(io.BytesIO(client.get(
+        f"/staff/reports/report.xlsx?{_query(world, first)}").data))
+    cells = [c.value for row in book["Ý kiến"].iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://x\",\"bấm\") cán bộ rất tận tình" in cells
+    text = pdf_text(client.get(f"/staff/reports/report.pdf?{_query(world, first)}").data)
+    assert "VI. Ý kiến của người dân" in text and "cán bộ rất tận tình" in text

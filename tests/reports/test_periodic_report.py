@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pypdfium2 as pdfium
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from tests_support import pdf_text
 
 from feedback.reports import cells
 from feedback.survey import catalogue
@@ -99,16 +99,6 @@ def test_the_workbook_holds_the_apis_figures(app, client, runner, world, login, 
         assert groups[counter["name"]][2:4] == (counter["value"], counter["n"])
 
 
-def _pdf_text(data: bytes) -> str:
-    """Every page's text, whitespace collapsed (a title may wrap anywhere)."""
-    document = pdfium.PdfDocument(data)
-    texts = []
-    for i in range(len(document)):
-        page = document[i]  # kept alive while its text page is read
-        texts.append(page.get_textpage().get_text_range())
-    return " ".join(" ".join(texts).split())
-
-
 def _vi_percent(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + "%"
 
@@ -124,7 +114,7 @@ def test_the_pdf_holds_the_apis_figures_in_the_administrative_layout(
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
-    text = _pdf_text(data)
+    text = pdf_text(data)
     for words in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                   "BÁO CÁO", f"tháng {first.month} năm {first.year}", "Chỉ số hài lòng",
                   "Nơi nhận:", "THỦ TRƯỞNG ĐƠN VỊ", world.province.name.upper()):
@@ -206,7 +196,7 @@ def test_a_report_without_answers_says_so(runner, world, tmp_path) -> None:
     result = runner.invoke(args=["report", "yearly", "--unit", world.province.code,
                                  "--period", "2020", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    text = _pdf_text(out.read_bytes())
+    text = pdf_text(out.read_bytes())
     assert "tổng số 0 phiếu." in text and "Chưa có câu trả lời" in text and "()" not in text
     # No dossier imported for the period: one sentence, no empty table.
     assert "III. Hồ sơ thủ tục hành chính (mục tiêu 100% đúng hạn) Chưa có hồ sơ thủ tục " \
@@ -297,7 +287,7 @@ def test_the_dossier_figures_in_all_three_formats(runner, world, answered, dossi
                                                           "late", "open_overdue")]
 
     # The PDF: the same sentence and figures.
-    pdf = _pdf_text(outputs["pdf"].read_bytes())
+    pdf = pdf_text(outputs["pdf"].read_bytes())
     assert "III. Hồ sơ thủ tục hành chính" in pdf and "IV. So sánh" in pdf
     assert f"{_vi_percent(totals['qd766_ratio'])}. Tỷ lệ trả đúng hạn trên số hồ sơ đã " \
            f"trả: {_vi_percent(totals['on_time_rate'])}" in pdf
