@@ -124,7 +124,7 @@ def preview() -> str | Response:
         schedule=schedule, due=due, kinds=REPORT_KINDS, formats=report_files.FORMATS,
         title=report_sections.title(draft.report) if draft else None,
         issue_form=IssueForm() if user().role in SIGNERS else None,
-        can_schedule=user().role in SIGNERS)
+        can_schedule=user().role in SIGNERS, change_label=report_sections.change_label)
 
 
 @bp.get("/report.<fmt>")

@@ -237,6 +237,31 @@ def sections(report: Report, words: Words) -> list[Section]:
     return out
 
 
+#: The words for a snapshot's keys (periodic.snapshot), so a change after late data reads
+#: "Phản ánh, kiến nghị › Tiếp nhận trong kỳ", not "petitions › received". Item codes,
+#: names and other keys not listed here are shown as they are.
+_KEYS: dict[str, str] = {
+    "satisfaction": N_("Mức độ hài lòng"), "petitions": N_("Phản ánh, kiến nghị"),
+    "dossiers": N_("Hồ sơ"), "compared": N_("So sánh"), "children": N_("Đơn vị trực thuộc"),
+    "service": N_("Chỉ số hài lòng"), "value": N_("Tỷ lệ"), "responses": N_("Số phiếu"),
+    "ci95": N_("Khoảng tin cậy 95%"), "status": N_("So với mục tiêu"),
+    "sat5_distribution": N_("Phân bố câu trả lời"), "by_channel": N_("Số phiếu theo kênh"),
+    "by_counter": N_("Theo quầy"), "by_procedure": N_("Theo thủ tục"),
+    "on_time_rate": N_("Tỷ lệ giải quyết đúng hạn"),
+    "received_by_channel": N_("Kênh tiếp nhận"),
+    "received_by_category": N_("Nội dung (Điều 5 NĐ 20/2008)"),
+    "late_items": N_("Phản ánh, kiến nghị quá hạn và trả lời trễ hạn"),
+    "days_late": N_("Trễ (ngày)"), "procedures": N_("Theo thủ tục"),
+    **dict(PETITION_ROWS), **COMPARED,
+}
+
+
+def change_label(path: str) -> str:
+    """A changed figure's place in the report, in the reader's words."""
+    return " › ".join(_(_KEYS[part]) if part in _KEYS else part
+                      for part in path.split(" › "))
+
+
 #: The administrative frame both documents share (msgids: read through gettext).
 NATION = N_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
 MOTTO = N_("Độc lập - Tự do - Hạnh phúc")

@@ -142,7 +142,7 @@ def test_a_sent_report_is_kept_byte_for_byte_and_late_data_show_as_changes(
              received_at=datetime.combine(first, time(10), tzinfo=TZ))
     page = client.get(f"/staff/reports/?{_query(world, first)}").get_data(as_text=True)
     assert 'data-changes="0"' not in page
-    assert "petitions › received" in page
+    assert "Phản ánh, kiến nghị › Tiếp nhận trong kỳ" in page
     assert client.get(f"/staff/reports/issued/{report_id}.pdf").data == files["pdf"][1]
 
     # Sending again is a second revision; the first is never rewritten.
