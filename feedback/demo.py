@@ -27,6 +27,7 @@ from feedback.models import (
     Counter,
     Petition,
     Procedure,
+    ReportSchedule,
     Response,
     Unit,
     User,
@@ -154,6 +155,12 @@ def load(seed: int = 2026, per_month: tuple[int, int] = (35, 60)) -> DemoResult:
                             unit=all_units.get(unit_code), name=email.split("@")[0])
     db.session.add_all(users.values())
     db.session.flush()
+    # When each report is due (seed plans differ): the communes before the 10th of the month
+    # after, the provinces before the 20th of the quarter's last month.
+    db.session.add_all(ReportSchedule(unit_id=u.id, kind="monthly", due_day=10, month_offset=1)
+                       for u in communes.values())
+    db.session.add_all(ReportSchedule(unit_id=u.id, kind="quarterly", due_day=20,
+                                      month_offset=0) for u in provinces.values())
 
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     now = datetime.now(UTC)
