@@ -72,6 +72,13 @@ def queue_many(key_prefix: str, recipients: Iterable[str], subject: str, body: s
                for r in sorted(set(recipients)))
 
 
+def queued(keys: Iterable[str]) -> set[str]:
+    """Which of `keys` were queued before: lets a caller skip building what it would send
+    (a report's draft) when every message is already there."""
+    wanted = [k[:200] for k in keys]
+    return set(db.session.scalars(select(MailMessage.key).where(MailMessage.key.in_(wanted))))
+
+
 def _one_line(text: str) -> str:
     """Header values are one line: a unit named with a line break must not break the
     message (EmailMessage refuses CR/LF in headers)."""

@@ -144,17 +144,20 @@ def remind(*, now: datetime | None = None) -> int:
         if cal.working_days_between(today, due.due) > days or issued_for(
                 unit, due.kind, due.period):
             continue
+        code = period_code(due.kind, due.period)
+        key = f"report:due:{unit.code}:{due.kind}:{code}"
         recipients = leaders.for_unit(unit)
-        if not recipients:
+        told = mail.queued(f"{key}:{r}" for r in recipients)
+        recipients = [r for r in recipients if f"{key}:{r}" not in told]
+        if not recipients:  # none to tell, or all told: the draft is not built again
             continue
         draft = report_files.draft(unit, due.kind, due.period, now=now)
         attachments = [mail.Attachment(report_files.filename(draft.report, fmt),
                                        report_files.MIMETYPES[fmt],
                                        report_files.render(draft, fmt))
                        for fmt in ("pdf", "docx")]
-        code = period_code(due.kind, due.period)
         queued += mail.queue_many(
-            f"report:due:{unit.code}:{due.kind}:{code}", recipients,
+            key, recipients,
             f"Báo cáo {unit.name} kỳ {code} đến hạn ngày {show_date(due.due)}",
             (f"Báo cáo định kỳ của {unit.name}, kỳ {due.period.label()}, đến hạn ngày "
              f"{show_date(due.due)}.\n\nBản dự thảo đính kèm (PDF để đọc, DOCX để sửa) "

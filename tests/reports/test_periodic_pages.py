@@ -26,7 +26,7 @@ from feedback.models import (
     ReportSchedule,
 )
 from feedback.models.append_only import AppendOnlyError
-from feedback.reports import cells, issued
+from feedback.reports import cells, issued, report_files
 from feedback.survey import catalogue
 from feedback.survey.services import NewResponse, record
 
@@ -198,7 +198,7 @@ def _schedule(app, world, due: date) -> None:
 
 
 def test_the_tick_mails_the_leaders_the_draft_before_the_due_date_once(
-        app, world, month, smtp) -> None:
+        app, world, month, smtp, monkeypatch) -> None:
     first, last = month
     due = last + timedelta(days=10)  # the 10th of this month
     _schedule(app, world, due)
@@ -211,7 +211,10 @@ def test_the_tick_mails_the_leaders_the_draft_before_the_due_date_once(
             before -= timedelta(days=1)
         now = datetime.combine(before, time(8), tzinfo=TZ)
         assert issued.remind(now=now) == 1  # the commune's leader
-        assert issued.remind(now=now) == 0  # once
+        # Once, and the next ticks do not even build the draft again.
+        monkeypatch.setattr(report_files, "draft", lambda *a, **k: pytest.fail("rebuilt"))
+        assert issued.remind(now=now) == 0
+        monkeypatch.undo()
         message = db.session.scalars(select(MailMessage)).one()
         assert message.recipient == world.leader.email
         assert f"{first:%Y-%m}" in message.subject
