@@ -139,3 +139,20 @@ class Leaders:
                 return found
             current = current.parent
         return []
+
+
+def branches(unit: Unit) -> dict[str, set[str]]:
+    """Each unit directly below `unit`, by code: its own code and those of every unit
+    below it (what a report counts for that unit), from one read of the subtree."""
+    rows = db.session.execute(select(Unit.id, Unit.code, Unit.parent_id).where(
+        Unit.id.in_(descendant_ids(unit.id)))).all()
+    parent = {uid: parent_id for uid, _code, parent_id in rows}
+    codes = {uid: code for uid, code, _parent in rows}
+    out: dict[str, set[str]] = {}
+    for uid, code in codes.items():
+        top: int | None = uid
+        while top is not None and parent.get(top) not in (unit.id, None):
+            top = parent[top]
+        if top is not None and top != unit.id and parent.get(top) == unit.id:
+            out.setdefault(codes[top], set()).add(code)
+    return out

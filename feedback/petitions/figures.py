@@ -158,12 +158,15 @@ class Figures:
 
 
 def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calendar,
-          tz: ZoneInfo, now: datetime | None = None) -> Figures:
+          tz: ZoneInfo, now: datetime | None = None, detail: bool = True) -> Figures:
     """Count `facts` for the period [start, end): local midnights around its days. The
     late list says by how many working days each item is (or was) late: at least one.
 
     `now` (aware) matters only for a period that has not ended: open petitions are then
-    judged as of now. Without it the period is taken as finished."""
+    judged as of now. Without it the period is taken as finished. `detail=False` leaves
+    the late list empty (every count is the same): a report's comparisons, units below
+    and monthly trend need only the counts, and the list's working-day arithmetic was
+    most of a province's count."""
     last_day = (end - timedelta(seconds=1)).astimezone(tz).date()
     finished = now is None or now >= end
     # The day open petitions are judged on: the period's last day once it is over (a
@@ -172,7 +175,8 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
     out = Figures()
     channels: Counter[str] = Counter()
     categories: Counter[str] = Counter()
-    for fact in sorted(facts, key=lambda f: (f.received_at, f.code)):
+    late = out.late_items.append
+    for fact in sorted(facts, key=lambda f: (f.received_at, f.code)) if detail else facts:
         if fact.received_at >= end:
             continue
         closed = fact.closed_as if fact.closed_at is not None and fact.closed_at < end else None
@@ -194,21 +198,22 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
             if fact.closed_at is not None and fact.closed_at.astimezone(tz).date() > (
                     fact.reply_due):
                 out.not_accepted_late += 1
-                out.late_items.append(
-                    _late(fact, fact.closed_at.astimezone(tz).date(), calendar))
+                if detail:
+                    late(_late(fact, fact.closed_at.astimezone(tz).date(), calendar))
         elif closed == TRANSFERRED:
             out.transferred += 1
             if fact.on_time is False and fact.closed_at is not None:  # after its transfer due
                 out.transferred_late += 1
-                out.late_items.append(_late(fact, fact.closed_at.astimezone(tz).date(),
-                                            calendar, due=fact.transfer_due))
+                if detail:
+                    late(_late(fact, fact.closed_at.astimezone(tz).date(), calendar,
+                               due=fact.transfer_due))
         elif closed == ANSWERED and fact.closed_at is not None:
             if fact.on_time:
                 out.answered_on_time += 1
             else:
                 out.answered_late += 1
-                out.late_items.append(
-                    _late(fact, fact.closed_at.astimezone(tz).date(), calendar))
+                if detail:
+                    late(_late(fact, fact.closed_at.astimezone(tz).date(), calendar))
             if fact.rating is not None:
                 out.rated += 1
                 out.rated_unsatisfied += fact.rating == rules.RATING_UNSATISFIED
@@ -216,7 +221,8 @@ def count(facts: list[Fact], start: datetime, end: datetime, *, calendar: Calend
                 fact.rating == rules.RATING_UNSATISFIED)
         elif rules.overdue(fact.reply_due, judged_on, fact.paused_on, day_over=finished):
             out.open_overdue += 1
-            out.late_items.append(_late(fact, judged_on, calendar, still_open=True))
+            if detail:
+                late(_late(fact, judged_on, calendar, still_open=True))
         else:
             out.open_in_time += 1
     out.received_by_channel = dict(sorted(channels.items()))

@@ -8,7 +8,9 @@ needs — in one query — and turns them into `figures.Fact`s.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -42,50 +44,84 @@ def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> f
     Reads only the petitions the period can count — received before its end and not
     closed before its start — in one query. A rating counts only when given before the
     period's end, like every other fact: a finished period's figures never change."""
-    return figures_series(unit, [period], now=now)[0]
+    return Reader(unit, [period], now=now).figures(period)
 
 
-def figures_series(unit: Unit, periods: list[Period], *, now: datetime | None = None
-                   ) -> list[figures.Figures]:
-    """`figures_for` each of `periods` (a report's twelve months), from one read of the
-    petitions their whole span can count."""
-    tz = clock.tz()
-    now = now or clock.now()
-    bounds = [period.bounds(tz) for period in periods]
-    first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    unit_ids = org.descendant_ids(unit.id)
-    rows = db.session.execute(
-        select(Petition.id, Petition.code, Unit.code, Petition.kind, Petition.channel,
-               Petition.category, Petition.received_at, Petition.reply_due,
-               Petition.transfer_due, Petition.status,
-               Petition.archived_from, Petition.closed_at, Petition.on_time, Petition.rating,
-               Petition.rated_at, Petition.reason, Petition.paused_on)
-        .join(Unit, Unit.id == Petition.unit_id)
-        .where(Petition.unit_id.in_(unit_ids), Petition.received_at < last,
-               or_(Petition.closed_at.is_(None), Petition.closed_at >= first))
-    ).all()
-    out = []
-    for start, end in bounds:
-        mine = [r for r in rows if r[6] < end and (r[11] is None or r[11] >= start)]
-        in_force = _reply_due_at(end, unit_ids) if end <= now else {}
-        facts = []
-        for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
-             transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
-             reason, paused_on) in mine:
-            closed_as = _CLOSED_AS.get(outcome(status, archived_from))
-            facts.append(figures.Fact(
-                code=code, unit=unit_code, kind=kind, channel=channel, category=category,
-                received_at=received_at.astimezone(tz),
-                reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
-                closed_as=closed_as if closed_at is not None else None,
-                closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
-                on_time=on_time,
-                rating=rating if rated_at is not None and rated_at < end else None,
-                reason=reason, status=status, paused_on=paused_on,
-            ))
-        out.append(figures.count(facts, start, end, calendar=clock.calendar(), tz=tz,
-                                 now=now))
-    return out
+def figures_series(unit: Unit, periods: list[Period], *, now: datetime | None = None,
+                   detail: bool = True) -> list[figures.Figures]:
+    """`figures_for` each of `periods` (a chart's twelve months), from one read."""
+    reader = Reader(unit, periods, now=now)
+    return [reader.figures(p, detail=detail) for p in periods]
+
+
+@functools.cache
+def _closed_as(status: str, archived_from: str | None) -> str | None:
+    """How a closed petition counts: a few (status, archived_from) pairs, asked of every
+    row, so remembered."""
+    return _CLOSED_AS.get(outcome(status, archived_from))
+
+
+class Reader:
+    """The petitions of `unit`'s subtree that any of `periods` can count, read once: a
+    report asks for its period, the period before, the same one a year before, the year
+    to date, each unit below and twelve months, and each was a read of its own (100
+    units below: 100 reads). `figures` counts any of those periods, for the whole
+    subtree or for the units `units` names (a unit below and its own subtree)."""
+
+    def __init__(self, unit: Unit, periods: list[Period], *, now: datetime | None = None
+                 ) -> None:
+        self.tz = clock.tz()
+        self.now = now or clock.now()
+        self.calendar = clock.calendar()
+        self.unit_ids = org.descendant_ids(unit.id)
+        bounds = [period.bounds(self.tz) for period in periods]
+        first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
+        self.rows = db.session.execute(
+            select(Petition.id, Petition.code, Unit.code, Petition.kind, Petition.channel,
+                   Petition.category, Petition.received_at, Petition.reply_due,
+                   Petition.transfer_due, Petition.status, Petition.archived_from,
+                   Petition.closed_at, Petition.on_time, Petition.rating, Petition.rated_at,
+                   Petition.reason, Petition.paused_on)
+            .join(Unit, Unit.id == Petition.unit_id)
+            .where(Petition.unit_id.in_(self.unit_ids), Petition.received_at < last,
+                   or_(Petition.closed_at.is_(None), Petition.closed_at >= first))
+        ).all()
+        self._facts: dict[tuple[datetime, datetime], list[figures.Fact]] = {}
+
+    def facts(self, start: datetime, end: datetime) -> list[figures.Fact]:
+        """The facts [start, end) can count, as they stood at `end` (its ratings, its
+        reply dates), made once per period."""
+        key = (start, end)
+        if key not in self._facts:
+            in_force = _reply_due_at(end, self.unit_ids) if end <= self.now else {}
+            tz, made = self.tz, []
+            for (petition_id, code, unit_code, kind, channel, category, received_at,
+                 reply_due, transfer_due, status, archived_from, closed_at, on_time, rating,
+                 rated_at, reason, paused_on) in self.rows:
+                if received_at >= end or (closed_at is not None and closed_at < start):
+                    continue
+                made.append(figures.Fact(
+                    code=code, unit=unit_code, kind=kind, channel=channel, category=category,
+                    received_at=received_at.astimezone(tz),
+                    reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
+                    closed_as=(_closed_as(status, archived_from) if closed_at is not None
+                               else None),
+                    closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
+                    on_time=on_time,
+                    rating=rating if rated_at is not None and rated_at < end else None,
+                    reason=reason, status=status, paused_on=paused_on,
+                ))
+            self._facts[key] = made
+        return self._facts[key]
+
+    def figures(self, period: Period, *, detail: bool = True,
+                units: Collection[str] | None = None) -> figures.Figures:
+        start, end = period.bounds(self.tz)
+        facts = self.facts(start, end)
+        if units is not None:
+            facts = [f for f in facts if f.unit in units]
+        return figures.count(facts, start, end, calendar=self.calendar, tz=self.tz,
+                             now=self.now, detail=detail)
 
 
 def _reply_due_at(end: datetime, unit_ids: set[int]) -> dict[int, date]:

@@ -20,14 +20,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 
+from feedback import org
 from feedback.dossiers.stats import figures_for as dossier_figures
 from feedback.models import Unit
 from feedback.msgid import N_
 from feedback.petitions.figures import TARGET_PERCENT as ON_TIME_TARGET
-from feedback.petitions.stats import figures_for, figures_series
+from feedback.petitions.stats import Reader, figures_for, figures_series
 from feedback.reports import queries, services
 from feedback.reports.periods import (
     Period,
+    last_months,
     previous_period,
     same_period_last_year,
     year_to_date,
@@ -87,37 +89,46 @@ class Report:
     dossiers: dict[str, Any] = field(default_factory=dict)
     #: The period's latest comments (local time, counter, text), as on the dashboard.
     comments: list[dict[str, Any]] = field(default_factory=list)
+    #: The twelve months to the period's end: (month, on-time rate, petitions counted).
+    on_time_trend: list[tuple[Period, float | None, int]] = field(default_factory=list)
 
 
-def _compared(unit: Unit, period: Period) -> list[Compared]:
+def _compared(unit: Unit, period: Period, petitions: Reader) -> list[Compared]:
     """The previous period, the same period last year and the year to date: their
-    satisfaction in one read of the aggregate's totals, their petitions each."""
-    keyed = {"previous": previous_period(period), "last_year": same_period_last_year(period),
-             "year_to_date": year_to_date(period)}
+    satisfaction in one read of the aggregate's totals, their petitions from the report's
+    one read."""
+    keyed = _compared_periods(period)
     out = []
     for key, headline in zip(keyed, services.headlines(unit, list(keyed.values())),
                              strict=True):
-        petitions = figures_for(unit, headline.period)
+        figures = petitions.figures(headline.period, detail=False)
         out.append(Compared(key, headline.period, headline.service.as_dict(),
-                            headline.responses, petitions.on_time_rate,
-                            petitions.satisfaction_counted))
+                            headline.responses, figures.on_time_rate,
+                            figures.satisfaction_counted))
     return out
 
 
-def _children(unit: Unit, period: Period, ranked: list[services.GroupRow]
-              ) -> list[ChildRow]:
+def _compared_periods(period: Period) -> dict[str, Period]:
+    return {"previous": previous_period(period), "last_year": same_period_last_year(period),
+            "year_to_date": year_to_date(period)}
+
+
+def _children(unit: Unit, period: Period, ranked: list[services.GroupRow],
+              petitions: Reader) -> list[ChildRow]:
     """The units directly below, in the dashboard's ranking, then those below either
     target moved first (a stable sort keeps the ranking inside each group)."""
     units = {u.code: u for u in queries.child_units(unit.id)}
+    branches = org.branches(unit)
     rows = []
     for group in ranked:
         child = units.get(group.code or "")
         if child is None:
             continue
-        petitions = figures_for(child, period)
+        figures = petitions.figures(period, detail=False,
+                                    units=branches.get(child.code, {child.code}))
         rows.append(ChildRow(child.code, child.name, group.figure.as_dict(), group.responses,
-                             petitions.on_time_rate, petitions.satisfaction_counted,
-                             petitions.meets_target))
+                             figures.on_time_rate, figures.satisfaction_counted,
+                             figures.meets_target))
     return sorted(rows, key=lambda row: not row.below)
 
 
@@ -126,20 +137,25 @@ COMMENTS = 10
 
 
 def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None) -> Report:
-    """Everything the report shows, for `unit` and every unit below it."""
+    """Everything the report shows, for `unit` and every unit below it. The petitions of
+    every period it shows (its own, the three compared, the twelve months of the on-time
+    chart) and of every unit below come from one read."""
     result = services.satisfaction(unit, period, comments=COMMENTS)
-    compared = _compared(unit, period)
+    months = last_months(period.last, 12)
+    petitions = Reader(unit, [period, *_compared_periods(period).values(), *months])
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     return Report(
         unit_code=unit.code, unit_name=unit.name, kind=kind, period=period,
         generated_at=now or datetime.now(UTC),
-        satisfaction=result.as_dict(), petitions=figures_for(unit, period).as_dict(),
-        compared=compared,
-        children=_children(unit, period, result.children),
+        satisfaction=result.as_dict(), petitions=petitions.figures(period).as_dict(),
+        compared=_compared(unit, period, petitions),
+        children=_children(unit, period, result.children, petitions),
         dossiers=dossier_figures(unit, period).as_dict(),
         comments=[{"at": r.created_at.astimezone(tz).replace(tzinfo=None),
                    "counter": r.counter.name if r.counter else "", "text": r.comment}
                   for r in result.comments],
+        on_time_trend=[(m, f.on_time_rate, f.satisfaction_counted) for m, f in (
+            (m, petitions.figures(m, detail=False)) for m in months)],
     )
 
 
@@ -176,9 +192,12 @@ def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -
             return draw.trend_png(months, [f.value for _p, f in points],
                                   [f.n for _p, f in points], target=target,
                                   target_label=target_label, series_label=_("Chỉ số hài lòng"))
-        on_time = figures_series(unit, [p for p, _f in points])
-        return draw.trend_png(months, [f.on_time_rate for f in on_time],
-                              [f.satisfaction_counted for f in on_time],
+        series = report.on_time_trend if report else [
+            (p, f.on_time_rate, f.satisfaction_counted) for p, f in zip(
+                [p for p, _f in points],
+                figures_series(unit, [p for p, _f in points], detail=False), strict=True)]
+        return draw.trend_png(months, [rate for _p, rate, _n in series],
+                              [n for _p, _rate, n in series],
                               target=ON_TIME_TARGET, target_label=target_label,
                               series_label=_("PAKN trả lời đúng hạn"))
     if name == "elements":

@@ -305,3 +305,39 @@ def test_comments_are_quoted_and_never_run_as_formulas(app, client, login, world
     assert "'=HYPERLINK(\"http://x\",\"bấm\") cán bộ rất tận tình" in cells
     text = pdf_text(client.get(f"/staff/reports/report.pdf?{_query(world, first)}").data)
     assert "VI. Ý kiến của người dân" in text and "cán bộ rất tận tình" in text
+
+
+def test_one_read_of_petitions_counts_as_each_period_and_unit_alone(
+        app, world, petition) -> None:
+    """The report reads petitions once for its period, the three compared, the twelve
+    months and each unit below; each count equals figures_for of that period and unit."""
+    from feedback.models import Unit
+    from feedback.petitions.stats import figures_for
+    from feedback.reports import periodic
+    from feedback.reports.periods import report_period
+
+    first, _last = _last_month()
+    for i, unit in enumerate((world.commune, world.sibling, world.commune)):
+        petition(unit, received_at=datetime.combine(first - timedelta(days=40 * i), time(10),
+                                                    tzinfo=TZ))
+    with app.app_context():
+        province = db.session.get(Unit, world.province.id)
+        period = report_period("monthly", f"{first:%Y-%m}")
+        report = periodic.build(province, "monthly", period)
+        assert report.petitions == figures_for(province, period).as_dict()
+        for c in report.compared:
+            alone = figures_for(province, c.period)
+            assert (c.on_time_rate, c.on_time_counted) == (alone.on_time_rate,
+                                                           alone.satisfaction_counted)
+        for month, rate, counted in report.on_time_trend:
+            alone = figures_for(province, month)
+            assert (rate, counted) == (alone.on_time_rate, alone.satisfaction_counted)
+        assert len(report.on_time_trend) == 12
+        for child in report.children:
+            unit = db.session.scalars(select(Unit).where(Unit.code == child.code)).one()
+            alone = figures_for(unit, period)
+            assert (child.on_time_rate, child.on_time_counted, child.meets_on_time) == (
+                alone.on_time_rate, alone.satisfaction_counted, alone.meets_target)
+        assert {c.code for c in report.children} == {world.commune.code, world.sibling.code}
+        assert sum(f.population for f in [figures_for(province, m) for m, _r, _n
+                                           in report.on_time_trend]) >= 3
