@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Collection
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from feedback import org
 from feedback.extensions import db
 from feedback.models import Petition, PetitionEvent, Unit, User
 from feedback.petitions import clock, figures, rules
+from feedback.petitions.figures import Figures
 from feedback.petitions.workflow import OPEN, Action, Outcome, State, outcome
 from feedback.reports.periods import Period
 
@@ -64,9 +66,12 @@ def _closed_as(status: str, archived_from: str | None) -> str | None:
 class Reader:
     """The petitions of `unit`'s subtree that any of `periods` can count, read once: a
     report asks for its period, the period before, the same one a year before, the year
-    to date, each unit below and twelve months, and each was a read of its own (100
-    units below: 100 reads). `figures` counts any of those periods, for the whole
-    subtree or for the units `units` names (a unit below and its own subtree)."""
+    to date, twelve months and each unit below, and each was a read of its own (100
+    units below: 100 reads). `figures` counts any of those periods; `figures_by` counts
+    one period for each group of units (each unit below with its own subtree).
+
+    Each row becomes its facts once (local times, how it closed, with and without its
+    rating); a period only picks, for each row it can count, the one in force at its end."""
 
     def __init__(self, unit: Unit, periods: list[Period], *, now: datetime | None = None
                  ) -> None:
@@ -76,7 +81,11 @@ class Reader:
         self.unit_ids = org.descendant_ids(unit.id)
         bounds = [period.bounds(self.tz) for period in periods]
         first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
-        self.rows = db.session.execute(
+        self._rows: list[_Row] = []
+        tz = self.tz
+        for (petition_id, code, unit_code, kind, channel, category, received_at, reply_due,
+             transfer_due, status, archived_from, closed_at, on_time, rating, rated_at,
+             reason, paused_on) in db.session.execute(
             select(Petition.id, Petition.code, Unit.code, Petition.kind, Petition.channel,
                    Petition.category, Petition.received_at, Petition.reply_due,
                    Petition.transfer_due, Petition.status, Petition.archived_from,
@@ -84,44 +93,77 @@ class Reader:
                    Petition.reason, Petition.paused_on)
             .join(Unit, Unit.id == Petition.unit_id)
             .where(Petition.unit_id.in_(self.unit_ids), Petition.received_at < last,
-                   or_(Petition.closed_at.is_(None), Petition.closed_at >= first))
-        ).all()
+                   or_(Petition.closed_at.is_(None), Petition.closed_at >= first))):
+            values = {
+                "code": code, "unit": unit_code, "kind": kind, "channel": channel,
+                "category": category, "received_at": received_at.astimezone(tz),
+                "reply_due": reply_due, "transfer_due": transfer_due,
+                "closed_as": (_closed_as(status, archived_from) if closed_at is not None
+                              else None),
+                "closed_at": closed_at.astimezone(tz) if closed_at is not None else None,
+                "on_time": on_time, "reason": reason, "status": status,
+                "paused_on": paused_on}
+            rated = (figures.Fact(**values, rating=rating)
+                     if rating is not None and rated_at is not None else None)
+            self._rows.append(_Row(petition_id, received_at, closed_at, rated_at,
+                                   figures.Fact(**values), rated))
         self._facts: dict[tuple[datetime, datetime], list[figures.Fact]] = {}
+        self._counted: dict[tuple[datetime, datetime, bool], Figures] = {}
 
     def facts(self, start: datetime, end: datetime) -> list[figures.Fact]:
         """The facts [start, end) can count, as they stood at `end` (its ratings, its
-        reply dates), made once per period."""
+        reply dates)."""
         key = (start, end)
         if key not in self._facts:
             in_force = _reply_due_at(end, self.unit_ids) if end <= self.now else {}
-            tz, made = self.tz, []
-            for (petition_id, code, unit_code, kind, channel, category, received_at,
-                 reply_due, transfer_due, status, archived_from, closed_at, on_time, rating,
-                 rated_at, reason, paused_on) in self.rows:
-                if received_at >= end or (closed_at is not None and closed_at < start):
+            made = []
+            for row in self._rows:
+                if row.received_at >= end or (row.closed_at is not None
+                                              and row.closed_at < start):
                     continue
-                made.append(figures.Fact(
-                    code=code, unit=unit_code, kind=kind, channel=channel, category=category,
-                    received_at=received_at.astimezone(tz),
-                    reply_due=in_force.get(petition_id, reply_due), transfer_due=transfer_due,
-                    closed_as=(_closed_as(status, archived_from) if closed_at is not None
-                               else None),
-                    closed_at=closed_at.astimezone(tz) if closed_at is not None else None,
-                    on_time=on_time,
-                    rating=rating if rated_at is not None and rated_at < end else None,
-                    reason=reason, status=status, paused_on=paused_on,
-                ))
+                fact = row.fact
+                if row.rated is not None and row.rated_at is not None and row.rated_at < end:
+                    fact = row.rated
+                if row.id in in_force:
+                    fact = replace(fact, reply_due=in_force[row.id])
+                made.append(fact)
             self._facts[key] = made
         return self._facts[key]
 
-    def figures(self, period: Period, *, detail: bool = True,
-                units: Collection[str] | None = None) -> figures.Figures:
+    def figures(self, period: Period, *, detail: bool = True) -> Figures:
+        """Counted once per period (a yearly report's year to date is the year itself):
+        a count with its late list serves a request without it."""
         start, end = period.bounds(self.tz)
-        facts = self.facts(start, end)
-        if units is not None:
-            facts = [f for f in facts if f.unit in units]
-        return figures.count(facts, start, end, calendar=self.calendar, tz=self.tz,
-                             now=self.now, detail=detail)
+        found = self._counted.get((start, end, True)) or (
+            None if detail else self._counted.get((start, end, False)))
+        if found is None:
+            found = figures.count(self.facts(start, end), start, end,
+                                  calendar=self.calendar, tz=self.tz, now=self.now,
+                                  detail=detail)
+            self._counted[(start, end, detail)] = found
+        return found
+
+    def figures_by(self, period: Period, groups: Mapping[str, str]) -> dict[str, Figures]:
+        """The period's counts (without late lists) for each group: `groups` maps a unit
+        code to its group's name; units in no group are left out."""
+        start, end = period.bounds(self.tz)
+        parts: dict[str, list[figures.Fact]] = {name: [] for name in set(groups.values())}
+        for fact in self.facts(start, end):
+            if (name := groups.get(fact.unit)) is not None:
+                parts[name].append(fact)
+        return {name: figures.count(facts, start, end, calendar=self.calendar, tz=self.tz,
+                                    now=self.now, detail=False)
+                for name, facts in parts.items()}
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    received_at: datetime
+    closed_at: datetime | None
+    rated_at: datetime | None
+    fact: figures.Fact  # without its rating
+    rated: figures.Fact | None  # with it, counted from `rated_at` on
 
 
 def _reply_due_at(end: datetime, unit_ids: set[int]) -> dict[int, date]:

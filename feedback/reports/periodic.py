@@ -25,6 +25,7 @@ from feedback.dossiers.stats import figures_for as dossier_figures
 from feedback.models import Unit
 from feedback.msgid import N_
 from feedback.petitions.figures import TARGET_PERCENT as ON_TIME_TARGET
+from feedback.petitions.figures import Figures
 from feedback.petitions.stats import Reader, figures_for, figures_series
 from feedback.reports import queries, services
 from feedback.reports.periods import (
@@ -118,14 +119,14 @@ def _children(unit: Unit, period: Period, ranked: list[services.GroupRow],
     """The units directly below, in the dashboard's ranking, then those below either
     target moved first (a stable sort keeps the ranking inside each group)."""
     units = {u.code: u for u in queries.child_units(unit.id)}
-    branches = org.branches(unit)
+    by_child = petitions.figures_by(period, {code: child for child, codes
+                                             in org.branches(unit).items() for code in codes})
     rows = []
     for group in ranked:
         child = units.get(group.code or "")
         if child is None:
             continue
-        figures = petitions.figures(period, detail=False,
-                                    units=branches.get(child.code, {child.code}))
+        figures = by_child.get(child.code) or Figures()  # a unit the tree lost meanwhile
         rows.append(ChildRow(child.code, child.name, group.figure.as_dict(), group.responses,
                              figures.on_time_rate, figures.satisfaction_counted,
                              figures.meets_target))

@@ -183,7 +183,10 @@ def sections(report: Report, words: Words) -> list[Section]:
                                 s["overall_sat3"]], status),
                       (20, 51, 16, 15, 38, 25),
                       ("LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER", "LEFT")),
-                _distribution(s["sat5_distribution"]), *_counters(s["by_counter"], status)],
+                _distribution(s["sat5_distribution"]),
+                # A unit with units below ranks them (section V); its counters, a
+                # province's hundreds, are in the workbook.
+                *([] if report.children else _counters(s["by_counter"], status))],
         charts=("trend", "elements"))]
     counts = [[_(label), num(p[key])] for key, label in PETITION_ROWS]
     counts += [[_("Tỷ lệ giải quyết đúng hạn"), pct(p["on_time_rate"])],
