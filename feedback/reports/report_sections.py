@@ -181,7 +181,7 @@ def sections(report: Report, words: Words) -> list[Section]:
                        _("So với mục tiêu")],
                       _figures([service, *s["elements"], *s["items"], *s["yesno"],
                                 s["overall_sat3"]], status),
-                      (20, 51, 16, 15, 38, 25),
+                      (20, 48, 16, 18, 38, 25),
                       ("LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER", "LEFT")),
                 _distribution(s["sat5_distribution"]),
                 # A unit with units below ranks them (section V); its counters, a
@@ -217,7 +217,7 @@ def sections(report: Report, words: Words) -> list[Section]:
         [_("Kỳ"), _("Thời gian"), _("Chỉ số hài lòng"), "n", _("PAKN đúng hạn")],
         [[_(COMPARED[c.key]), c.period.label(), pct(c.service["value"]),
           num(c.service["n"]), pct(c.on_time_rate)] for c in report.compared],
-        (38, 50, 30, 17, 30), ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))]))
+        (38, 48, 30, 19, 30), ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))]))
     if report.children:
         out.append(Section(_("V. Các đơn vị trực thuộc (chưa đạt mục tiêu xếp trước)"),
                            tables=[Table(
@@ -227,7 +227,7 @@ def sections(report: Report, words: Words) -> list[Section]:
                                [[c.name, pct(c.service["value"]), num(c.service["n"]),
                                  status[c.service["status"]], pct(c.on_time_rate)]
                                 for c in report.children],
-                               (53, 28, 16, 38, 30),
+                               (51, 28, 18, 38, 30),
                                ("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))]))
     if report.comments:
         out.append(Section(
