@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from feedback import audit, mail, org
@@ -38,28 +39,42 @@ class ScheduleError(ValueError):
         self.field = field
 
 
+#: A second "mark as sent" this soon with the same figures is the same click (a double tap,
+#: a resent form): it returns the revision just stored instead of adding one.
+SAME_CLICK = timedelta(minutes=2)
+
+
 def issue(unit: Unit, kind: str, period: Period, actor: User) -> IssuedReport:
     """Store the report as it stands now, in every format, as the next revision: the
-    official (Vietnamese) documents, whatever language the leader reads the pages in."""
+    official (Vietnamese) documents, whatever language the leader reads the pages in.
+    Two leaders sending at once get revisions one after the other (the unique revision
+    number refuses the second insert; it takes the next)."""
     draft = report_files.draft(unit, kind, period)
-    revision = 1 + (db.session.scalar(
-        select(func.max(IssuedReport.revision)).where(
-            IssuedReport.unit_id == unit.id, IssuedReport.kind == kind,
-            IssuedReport.period_first == period.first)) or 0)
-    row = IssuedReport(unit_id=unit.id, kind=kind, period_first=period.first,
-                       period_last=period.last, revision=revision, issued_by_id=actor.id,
-                       issued_at=draft.report.generated_at,
-                       figures=json.dumps(periodic.snapshot(draft.report), ensure_ascii=False,
-                                          sort_keys=True))
-    for fmt in report_files.FORMATS:
-        content = report_files.render(draft, fmt)
-        row.files.append(IssuedReportFile(format=fmt, content=content, size=len(content),
-                                          sha256=hashlib.sha256(content).hexdigest()))
-    db.session.add(row)
-    audit.record(actor, unit.id, "report.issue",
-                 f"report:{kind}:{period_code(kind, period)}", f"revision {revision}")
-    db.session.commit()
-    return row
+    figures = json.dumps(periodic.snapshot(draft.report), ensure_ascii=False, sort_keys=True)
+    files = {fmt: report_files.render(draft, fmt) for fmt in report_files.FORMATS}
+    for _attempt in range(3):
+        latest = next(iter(issued_for(unit, kind, period)), None)
+        if latest is not None and latest.figures == figures and (
+                draft.report.generated_at - latest.issued_at < SAME_CLICK):
+            return latest
+        revision = 1 + (latest.revision if latest is not None else 0)
+        row = IssuedReport(unit_id=unit.id, kind=kind, period_first=period.first,
+                           period_last=period.last, revision=revision,
+                           issued_by_id=actor.id, issued_at=draft.report.generated_at,
+                           figures=figures)
+        for fmt, content in files.items():
+            row.files.append(IssuedReportFile(format=fmt, content=content, size=len(content),
+                                              sha256=hashlib.sha256(content).hexdigest()))
+        db.session.add(row)
+        audit.record(actor, unit.id, "report.issue",
+                     f"report:{kind}:{period_code(kind, period)}", f"revision {revision}")
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another leader's revision came first: take the next
+            continue
+        return row
+    raise RuntimeError("could not store the issued report after three attempts")
 
 
 def issued_for(unit: Unit, kind: str, period: Period) -> list[IssuedReport]:

@@ -341,3 +341,27 @@ def test_one_read_of_petitions_counts_as_each_period_and_unit_alone(
         assert {c.code for c in report.children} == {world.commune.code, world.sibling.code}
         assert sum(f.population for f in [figures_for(province, m) for m, _r, _n
                                            in report.on_time_trend]) >= 3
+
+
+def test_a_double_tap_stores_one_revision_and_a_race_takes_the_next(
+        app, client, login, world, month, monkeypatch) -> None:
+    first, _last = month
+    login(world.leader)
+    for _ in range(2):  # the same click twice: one revision
+        assert client.post(f"/staff/reports/issue?{_query(world, first)}").status_code == 303
+    with app.app_context():
+        assert [r.revision for r in db.session.scalars(select(IssuedReport))] == [1]
+    # Another leader's revision lands between this one's read and its insert: the unique
+    # revision refuses it, and it is stored as the next one (never a 500).
+    real, calls = issued.issued_for, []
+
+    def stale_once(*args):
+        calls.append(args)
+        return [] if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(issued, "issued_for", stale_once)
+    monkeypatch.setattr(issued, "SAME_CLICK", timedelta(0))
+    assert client.post(f"/staff/reports/issue?{_query(world, first)}").status_code == 303
+    assert len(calls) == 2  # the refused insert, then the next revision
+    with app.app_context():
+        assert sorted(r.revision for r in db.session.scalars(select(IssuedReport))) == [1, 2]
