@@ -29,7 +29,7 @@ from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.petitions import rules as petition_rules
 from feedback.petitions import stats as petition_stats
-from feedback.reports import exports, queries, services
+from feedback.reports import exports, queries, report_sections, services
 from feedback.reports.periods import Period, PeriodError, parse_period, show_date
 from feedback.survey import catalogue
 
@@ -100,7 +100,9 @@ def dashboard() -> str | Response:
                            period=chosen.period, r=result, units=units, pakn=pakn,
                            unit_names={row.unit.code: row.unit.name for row in units},
                            PAKN_CHANNELS=petition_rules.CHANNELS,
-                           PAKN_CATEGORIES=petition_rules.CATEGORIES)
+                           PAKN_CATEGORIES=petition_rules.CATEGORIES,
+                           # A province's year has thousands: the page lists the first.
+                           LATE_SHOWN=report_sections.MAX_LISTED)
 
 
 @bp.get("/charts/trend.png")

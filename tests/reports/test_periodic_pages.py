@@ -365,3 +365,22 @@ def test_a_double_tap_stores_one_revision_and_a_race_takes_the_next(
     assert len(calls) == 2  # the refused insert, then the next revision
     with app.app_context():
         assert sorted(r.revision for r in db.session.scalars(select(IssuedReport))) == [1, 2]
+
+
+def test_the_dashboard_lists_the_first_late_petitions_and_says_how_many(
+        client, login, world, petition, monkeypatch) -> None:
+    """A province's year has thousands of late petitions: the page lists the first
+    (MAX_LISTED) and says where the rest are."""
+    from feedback.reports import report_sections
+
+    first, last = _last_month()
+    for day in (1, 2):
+        petition(world.commune, received_at=datetime.combine(
+            first.replace(day=day), time(10), tzinfo=TZ))
+    monkeypatch.setattr(report_sections, "MAX_LISTED", 1)
+    login(world.viewer)
+    page = client.get(f"/staff/dashboard?unit={world.province.code}&from={first}"
+                      f"&to={last}").get_data(as_text=True)
+    late = page[page.index('id="pakn-late"'):]
+    assert late.count('href="/staff/petitions/') == 1
+    assert "Hiện 1 trên 2 phản ánh, kiến nghị trễ hạn hoặc quá hạn" in late
