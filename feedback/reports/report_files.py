@@ -29,7 +29,6 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMATS = tuple(MIMETYPES)
-LANGUAGES = ("vi", "en")
 #: The language of the report as sent, stored and mailed.
 OFFICIAL = "vi"
 
