@@ -187,7 +187,7 @@ def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -
     target_label = _("Mục tiêu %(target)s%%", target="{target:g}")
     if name in ("trend", "on_time"):
         points = services.trend(unit, period.last)
-        months = [_("T%(month)s/%(year)s", month=p.first.month, year=f"{p.first.year % 100:02d}")
+        months = [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year)
                   for p, _f in points]
         if name == "trend":
             return draw.trend_png(months, [f.value for _p, f in points],

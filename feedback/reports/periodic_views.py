@@ -6,7 +6,6 @@ builder the CLI and the reminder mail use."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -33,7 +32,7 @@ from feedback.auth.guards import (
     visible_units,
 )
 from feedback.errors import render_error
-from feedback.models import Unit
+from feedback.models import ReportSchedule, Unit
 from feedback.models.reports import REPORT_KINDS
 from feedback.reports import issued, periodic, report_files, report_sections
 from feedback.reports.forms import IssueForm, ScheduleForm
@@ -41,6 +40,7 @@ from feedback.reports.periods import (
     Period,
     PeriodError,
     period_code,
+    previous_period,
     report_period,
     report_period_of,
 )
@@ -62,35 +62,32 @@ class Chosen:
     period: Period | None
     code: str
     error: str | None
+    schedule: ReportSchedule | None = None
 
     def args(self) -> dict[str, Any]:
         return {"unit": self.unit.code, "kind": self.kind, "period": self.code}
 
 
-def _default_period(unit: Unit, kind: str) -> Period:
-    """The report the office works on next: the one its schedule says falls due next;
-    without a schedule, the last whole period."""
-    day = today().date()
-    schedule = issued.schedule_of(unit)
-    if schedule is not None and schedule.kind == kind:
-        return issued.upcoming(schedule, unit, day).period
-    return report_period_of(kind, report_period_of(kind, day).first - timedelta(days=1))
-
-
 def _chosen() -> Chosen:
+    """Without a kind, the one the unit's schedule names (else monthly); without a period,
+    the report the office works on next: the one its schedule says falls due next, else
+    the last whole period."""
     unit = unit_in_scope(request.args.get("unit"))
+    schedule = issued.schedule_of(unit)
     kind = request.args.get("kind") or ""
     if kind not in REPORT_KINDS:
-        schedule = issued.schedule_of(unit)
         kind = schedule.kind if schedule is not None else "monthly"
     raw = (request.args.get("period") or "").strip()[:20]
     if not raw:
-        period = _default_period(unit, kind)
-        return Chosen(unit, kind, period, period_code(kind, period), None)
+        day = today().date()
+        period = (issued.upcoming(schedule, unit, day).period
+                  if schedule is not None and schedule.kind == kind
+                  else previous_period(report_period_of(kind, day)))
+        return Chosen(unit, kind, period, period_code(kind, period), None, schedule)
     try:
-        return Chosen(unit, kind, report_period(kind, raw), raw, None)
+        return Chosen(unit, kind, report_period(kind, raw), raw, None, schedule)
     except PeriodError as exc:
-        return Chosen(unit, kind, None, raw, str(exc))
+        return Chosen(unit, kind, None, raw, str(exc), schedule)
 
 
 def _period_or_400(chosen: Chosen) -> Period | Response:
@@ -115,7 +112,7 @@ def preview() -> str | Response:
         revisions = issued.issued_for(chosen.unit, chosen.kind, chosen.period)
         if revisions:
             changes = issued.changes_since(revisions[0], draft.report)
-    schedule = issued.schedule_of(chosen.unit)
+    schedule = chosen.schedule
     due = (issued.upcoming(schedule, chosen.unit, today().date())
            if schedule is not None else None)
     return render_template(

@@ -29,7 +29,7 @@ from feedback.models import Unit
 from feedback.models.survey import CHANNELS
 from feedback.petitions import rules as petition_rules
 from feedback.petitions import stats as petition_stats
-from feedback.reports import exports, queries, report_sections, services
+from feedback.reports import exports, periodic, queries, report_sections, services
 from feedback.reports.periods import Period, PeriodError, parse_period, show_date
 from feedback.survey import catalogue
 
@@ -112,18 +112,9 @@ def trend_png() -> Response:
     period = _period_or_400(chosen)
     if isinstance(period, Response):
         return period
-    # matplotlib is imported here, not at the top, so the CLI never pays for it; a web
-    # worker has imported it at start (feedback.warm_up).
-    from feedback.reports import charts
-
-    points = services.trend(chosen.unit, period.last)
-    png = charts.trend_png(
-        [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year) for p, _f in points],
-        [f.value for _p, f in points], [f.n for _p, f in points],
-        target=current_app.config["TARGET_PERCENT"],
-        target_label=_("Mục tiêu %(target)s%%", target="{target:g}"),
-        series_label=_("Chỉ số hài lòng"),
-    )
+    # The report's chart (periodic.chart); matplotlib is imported there, only when
+    # drawing, so the CLI never pays for it; a web worker has imported it at start.
+    png = periodic.chart("trend", chosen.unit, period)
     resp = make_response(png)
     resp.mimetype = "image/png"
     resp.headers["Cache-Control"] = "private, max-age=300"
