@@ -90,6 +90,8 @@ class Report:
     dossiers: dict[str, Any] = field(default_factory=dict)
     #: The period's latest comments (local time, counter, text), as on the dashboard.
     comments: list[dict[str, Any]] = field(default_factory=list)
+    #: The twelve months to the period's end: (month, satisfaction index, answers).
+    trend: list[tuple[Period, float | None, int]] = field(default_factory=list)
     #: The twelve months to the period's end: (month, on-time rate, petitions counted).
     on_time_trend: list[tuple[Period, float | None, int]] = field(default_factory=list)
 
@@ -155,6 +157,7 @@ def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None)
         comments=[{"at": r.created_at.astimezone(tz).replace(tzinfo=None),
                    "counter": r.counter.name if r.counter else "", "text": r.comment}
                   for r in result.comments],
+        trend=[(m, f.value, f.n) for m, f in services.trend(unit, period.last)],
         on_time_trend=[(m, f.on_time_rate, f.satisfaction_counted) for m, f in (
             (m, petitions.figures(m, detail=False)) for m in months)],
     )
@@ -186,21 +189,14 @@ def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -
     target = current_app.config["TARGET_PERCENT"]
     target_label = _("Mục tiêu %(target)s%%", target="{target:g}")
     if name in ("trend", "on_time"):
-        points = services.trend(unit, period.last)
-        months = [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year)
-                  for p, _f in points]
-        if name == "trend":
-            return draw.trend_png(months, [f.value for _p, f in points],
-                                  [f.n for _p, f in points], target=target,
-                                  target_label=target_label, series_label=_("Chỉ số hài lòng"))
-        series = report.on_time_trend if report else [
-            (p, f.on_time_rate, f.satisfaction_counted) for p, f in zip(
-                [p for p, _f in points],
-                figures_series(unit, [p for p, _f in points], detail=False), strict=True)]
-        return draw.trend_png(months, [rate for _p, rate, _n in series],
-                              [n for _p, _rate, n in series],
-                              target=ON_TIME_TARGET, target_label=target_label,
-                              series_label=_("PAKN trả lời đúng hạn"))
+        series = ((report.trend if name == "trend" else report.on_time_trend) if report
+                  else _twelve_months(name, unit, period))
+        return draw.trend_png(
+            [_("T%(month)s/%(year)s", month=p.first.month, year=p.first.year)
+             for p, _value, _n in series],
+            [value for _p, value, _n in series], [n for _p, _value, n in series],
+            target=target if name == "trend" else ON_TIME_TARGET, target_label=target_label,
+            series_label=_("Chỉ số hài lòng") if name == "trend" else _("PAKN trả lời đúng hạn"))
     if name == "elements":
         elements: list[dict[str, Any]] = (
             report.satisfaction if report else services.satisfaction(unit, period).as_dict()
@@ -213,6 +209,17 @@ def chart(name: str, unit: Unit, period: Period, report: Report | None = None) -
         return draw.counts_png([_(label) for _k, label in OUTCOMES],
                                [p[key] for key, _label in OUTCOMES])
     raise ValueError(f"unknown chart {name!r}")
+
+
+def _twelve_months(name: str, unit: Unit, period: Period
+                   ) -> list[tuple[Period, float | None, int]]:
+    """A trend chart's series read on its own: the satisfaction index ("trend") or the
+    on-time rate ("on_time") of the twelve months to the period's end, with their n."""
+    if name == "trend":
+        return [(p, f.value, f.n) for p, f in services.trend(unit, period.last)]
+    months = last_months(period.last, 12)
+    return [(p, f.on_time_rate, f.satisfaction_counted) for p, f in zip(
+        months, figures_series(unit, months, detail=False), strict=True)]
 
 
 def snapshot(report: Report) -> dict[str, Any]:

@@ -86,14 +86,20 @@ def test_archived_petitions_count_as_what_they_were(app: Flask, mix: dict[str, s
 
 def test_one_query_for_the_rows(app: Flask, mix: dict[str, str],
                                 statements: list[str]) -> None:
+    """The rows as numbers in one read; the late list's words (code, reason) only for the
+    late ones, by id."""
     with app.app_context():
         unit = _unit("tinh-a")
         statements.clear()
-        stats.figures_for(unit, Period(*PERIODS["october"]))
+        late = stats.figures_for(unit, Period(*PERIODS["october"])).late_items
     petition_reads = [s for s in statements if "FROM petition " in s or "FROM petition\n" in s]
-    assert len(petition_reads) == 1, petition_reads
-    # The unit subtree, the rows, the due dates moved since the period ended, the calendar.
-    assert len(statements) <= 4, statements
+    assert late
+    assert len(petition_reads) == 2, petition_reads
+    assert "petition.reason" not in petition_reads[0]
+    assert "WHERE petition.id IN" in petition_reads[1]
+    # The unit subtree and codes, the rows, the due dates moved since the period ended, the
+    # calendar, the late list.
+    assert len(statements) <= 6, statements
 
 
 def test_a_finished_period_keeps_its_figures_when_the_settings_change(
@@ -278,3 +284,30 @@ def test_the_recount_sees_a_stored_fact_gone_wrong(app: Flask, mix: dict[str, st
         stored = stats.figures_for(_unit("tinh-a"), Period(first, last), now=now).as_dict()
         recounted = _recount("tinh-a", first, last, now)
     assert stored["answered_late"] == 0 and recounted["answered_late"] == 1
+
+
+def test_instants_on_a_month_bound_count_in_their_own_month(app: Flask, world: Any,
+                                                            mix: dict[str, str]) -> None:
+    """The rows are read as whole seconds (floored) in SQL: a petition received at
+    23:59:59.9 on 31 October is October's, one at midnight is November's, whatever the
+    database; one answered at 23:59:59.9 was answered in October."""
+    from datetime import timedelta
+
+    from petition_mix import _act, _file, local
+
+    with app.app_context():
+        before = {p: _figures("tinh-a", p) for p in ("october", "november")}
+        last_instant = local(10, 31, 23, 59) + timedelta(seconds=59, microseconds=900_000)
+        _file(world.commune.id, last_instant)
+        _file(world.commune.id, local(11, 1, 0, 0))
+        answered = _file(world.commune.id, local(10, 30))
+        _act(answered, "accept", world.leader.id, local(10, 30, 10), category="1",
+             assignee=str(world.officer.id))
+        _act(answered, "answer", world.officer.id, last_instant, answer="Đã giải quyết.")
+        db.session.commit()
+        october, november = _figures("tinh-a", "october"), _figures("tinh-a", "november")
+    assert october["received"] == before["october"]["received"] + 2
+    assert october["answered_on_time"] == before["october"]["answered_on_time"] + 1
+    assert october["open_in_time"] == before["october"]["open_in_time"] + 1
+    assert november["received"] == before["november"]["received"] + 1
+    assert november["carried_over"] == before["november"]["carried_over"] + 1
