@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import BindParameter, bindparam, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from feedback import org
@@ -137,22 +137,21 @@ class Reader:
         return dict(zip(names, counted, strict=True))
 
     def _shown(self, ids: list[int]) -> dict[int, Shown]:
-        """What the late list shows of these petitions, a chunk of ids per query (SQLite
-        takes a bounded number of parameters)."""
-        out = {}
-        for i in range(0, len(ids), _CHUNK):
-            for petition_id, code, status, received_at, closed_at, reason in (
-                    db.session.execute(
-                        select(Petition.id, Petition.code, Petition.status,
-                               Petition.received_at, Petition.closed_at, Petition.reason)
-                        .where(Petition.id.in_(ids[i:i + _CHUNK])))):
-                out[petition_id] = Shown(
+        """What the late list shows of these petitions, in one query: the ids are written
+        into it as numbers, not bound one parameter each (SQLite takes a bounded number;
+        a province's year is thousands of late items, 13 queries of 500 took 0.2 s)."""
+        wanted: BindParameter[list[int]] = bindparam("ids", ids, expanding=True,
+                                                     literal_execute=True)
+        return {petition_id: Shown(
                     code, status, received_at.astimezone(self.tz),
                     closed_at.astimezone(self.tz) if closed_at is not None else None, reason)
-        return out
+                for petition_id, code, status, received_at, closed_at, reason in
+                db.session.connection().execute(
+                    select(Petition.id, Petition.code, Petition.status, Petition.received_at,
+                           Petition.closed_at, Petition.reason)
+                    .where(Petition.id.in_(wanted)))}
 
 
-_CHUNK = 500
 #: Rows fetched at a time: each batch becomes columns and is dropped before the garbage
 #: collector's next pass, so it never promotes them. Batches of 10,000 made it walk the
 #: whole heap again and again: 0.95 s for a province's year instead of 0.6 s.

@@ -96,14 +96,13 @@ class Report:
     on_time_trend: list[tuple[Period, float | None, int]] = field(default_factory=list)
 
 
-def _compared(unit: Unit, period: Period, petitions: Reader) -> list[Compared]:
+def _compared(keyed: Mapping[str, Period], headlines: list[services.Headline],
+              petitions: Reader) -> list[Compared]:
     """The previous period, the same period last year and the year to date: their
-    satisfaction in one read of the aggregate's totals, their petitions from the report's
-    one read."""
-    keyed = _compared_periods(period)
+    satisfaction from the report's one read of the aggregate's totals, their petitions
+    from its one read of the petitions."""
     out = []
-    for key, headline in zip(keyed, services.headlines(unit, list(keyed.values())),
-                             strict=True):
+    for key, headline in zip(keyed, headlines, strict=True):
         figures = petitions.figures(headline.period, detail=False)
         out.append(Compared(key, headline.period, headline.service.as_dict(),
                             headline.responses, figures.on_time_rate,
@@ -144,20 +143,23 @@ def build(unit: Unit, kind: str, period: Period, *, now: datetime | None = None)
     every period it shows (its own, the three compared, the twelve months of the on-time
     chart) and of every unit below come from one read."""
     result = services.satisfaction(unit, period, comments=COMMENTS)
+    keyed = _compared_periods(period)
     months = last_months(period.last, 12)
-    petitions = Reader(unit, [period, *_compared_periods(period).values(), *months])
+    # The totals of the three periods compared and of the twelve months, in one read.
+    headlines = services.headlines(unit, [*keyed.values(), *months])
+    petitions = Reader(unit, [period, *keyed.values(), *months])
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     return Report(
         unit_code=unit.code, unit_name=unit.name, kind=kind, period=period,
         generated_at=now or datetime.now(UTC),
         satisfaction=result.as_dict(), petitions=petitions.figures(period).as_dict(),
-        compared=_compared(unit, period, petitions),
+        compared=_compared(keyed, headlines[:len(keyed)], petitions),
         children=_children(unit, period, result.children, petitions),
         dossiers=dossier_figures(unit, period).as_dict(),
         comments=[{"at": r.created_at.astimezone(tz).replace(tzinfo=None),
                    "counter": r.counter.name if r.counter else "", "text": r.comment}
                   for r in result.comments],
-        trend=[(m, f.value, f.n) for m, f in services.trend(unit, period.last)],
+        trend=[(h.period, h.service.value, h.service.n) for h in headlines[len(keyed):]],
         on_time_trend=[(m, f.on_time_rate, f.satisfaction_counted) for m, f in (
             (m, petitions.figures(m, detail=False)) for m in months)],
     )

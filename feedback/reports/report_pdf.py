@@ -17,6 +17,8 @@ from feedback.reports import report_sections as sections
 from feedback.reports.periodic import Report, Words
 
 SANS = pdf_document.SANS
+#: The styles the report writes in (each one registered is parsed and embedded).
+FONTS = tuple((SANS, style) for style in ("", "B", "I", "BI"))
 #: NĐ 30/2020 page margins: left 30, top 20, right 15, bottom 20 mm.
 LEFT, TOP, RIGHT, BOTTOM = 30.0, 20.0, 15.0, 20.0
 WIDTH = 210 - LEFT - RIGHT
@@ -68,7 +70,8 @@ def write(report: Report, out: IO[bytes], words: Words, *, parent_name: str | No
     periodic.charts' PNGs, each placed where its section names it."""
     charts = charts or {}
     pdf = pdf_document.new_document(created=report.generated_at, cls=_Document,
-                                    margins=(LEFT, TOP, RIGHT), page_break=BOTTOM)
+                                    margins=(LEFT, TOP, RIGHT), page_break=BOTTOM,
+                                    fonts=FONTS)
     pdf.footer_text = sections.generated(report)
     pdf.alias_nb_pages()
     pdf.add_page()
