@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -21,6 +21,11 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
         # One rating per dossier per counter; the code itself is never stored.
         UniqueConstraint("counter_id", "dossier_hash"),
         Index("ix_response_unit_id_created_at", "unit_id", "created_at"),
+        # Only the responses that gave a dossier code (a few in a hundred): the report
+        # matches them to the imported dossiers without reading a province's year.
+        Index("ix_response_coded", "unit_id", "created_at",
+              sqlite_where=text("dossier_hash IS NOT NULL"),
+              postgresql_where=text("dossier_hash IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
