@@ -166,7 +166,9 @@ def _read_rows(unit_ids: set[int], first: datetime, last: datetime, tz: ZoneInfo
     codes = dict(db.session.execute(
         select(Unit.id, Unit.code).where(Unit.id.in_(unit_ids))).all())
     never, no_day = figures.NEVER, figures.NO_DAY
-    # Core, not the ORM: plain rows, fetched a batch at a time.
+    # Core, not the ORM: plain rows, fetched a batch at a time (flushed first, as an ORM
+    # query autoflushes, so a petition added in this session counts).
+    db.session.flush()
     result = db.session.connection().execute(
         select(Petition.id, Petition.unit_id, Petition.kind, Petition.channel,
                Petition.category, epoch_seconds(Petition.received_at),
