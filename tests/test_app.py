@@ -56,6 +56,25 @@ def test_development_secret_is_kept_in_the_instance_folder(monkeypatch, tmp_path
     assert app.config["SECRET_KEY"] and app.config["SECRET_KEY"] == again.config["SECRET_KEY"]
 
 
+def test_a_worker_settles_its_heap_and_a_test_app_or_command_does_not(monkeypatch,
+                                                                     tmp_path) -> None:
+    """A web worker moves what it built at start out of the collector's reach; a test's
+    app (built many times over) and a command (warm=False) leave the collector alone."""
+    import gc
+
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "k")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    gc.unfreeze()
+    try:
+        create_app({"DATABASE_URL": url, "TESTING": True})
+        create_app({"DATABASE_URL": url}, warm=False)
+        assert gc.get_freeze_count() == 0
+        create_app({"DATABASE_URL": url})
+        assert gc.get_freeze_count() > 50_000
+    finally:
+        gc.unfreeze()
+
+
 def test_migrations_match_the_models(app) -> None:
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)

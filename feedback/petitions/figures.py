@@ -102,6 +102,13 @@ class Figures:
     gop_y: int = 0
 
     @property
+    def late_total(self) -> int:
+        """How many petitions the late list holds, also where only its first rows were
+        made (`late_items(first=...)`, a page)."""
+        return (self.not_accepted_late + self.transferred_late + self.answered_late
+                + self.open_overdue)
+
+    @property
     def population(self) -> int:
         return self.carried_over + self.received
 
@@ -418,18 +425,27 @@ class Shown:
 
 def late_items(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar,
                tz: ZoneInfo, shown: Callable[[list[int]], Mapping[int, Shown]],
-               now: datetime | None = None, reply_due: np.ndarray | None = None
-               ) -> list[LateItem]:
+               now: datetime | None = None, reply_due: np.ndarray | None = None,
+               first: int | None = None) -> list[LateItem]:
     """The period's late list, in order of receipt: answered late, open and overdue,
     transferred after the transfer date, turned away after the reply date. Each says by
     how many working days it is (or was) late: at least one (answered on a day off after
-    the due date is late all the same). `shown(ids)` gives those rows' details."""
+    the due date is late all the same). `shown(ids)` gives those rows' details. `first`:
+    only the list's first rows (a page shows 100 of a province's thousands), and only
+    those rows' details are asked for."""
     p = _Period.of(start, end, tz, now)
     due = rows.reply_due if reply_due is None else reply_due
     states = _States.of(rows, p, due)
     # Each late row: its due date and the day it is judged late on.
     late = states.not_accepted_late | states.answered_late | states.open_overdue
     picked = np.flatnonzero(late | states.transferred_late)
+    if first is not None and len(picked) > first:
+        # The first rows by the second of receipt, and every row received in the same
+        # second as the last of them: the list's order (to the microsecond, then by code)
+        # is settled among those once their details are read.
+        received = rows.received[picked]
+        cut = np.sort(received)[first - 1] if first > 0 else received.min() - 1
+        picked = picked[received <= cut]
     dues = np.where(states.transferred_late & (rows.transfer_due != NO_DAY),
                     rows.transfer_due, due)[picked]
     days = np.where(states.open_overdue, p.judged_on, rows.closed_day)[picked]
@@ -445,7 +461,7 @@ def late_items(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar
             answered_at=None if is_open else d.closed_at, days_late=int(by),
             reason=d.reason))
     items.sort(key=lambda item: (item.received_at, item.code))
-    return items
+    return items if first is None else items[:first]
 
 
 def _working_days_between(starts: np.ndarray, ends: np.ndarray, calendar: Calendar

@@ -42,13 +42,15 @@ class BadStatus(ValueError):
     """A status filter that is not one of `STATUSES`."""
 
 
-def figures_for(unit: Unit, period: Period, *, now: datetime | None = None) -> figures.Figures:
-    """The PAKN figures of `unit` and every unit below it for `period` (local dates).
+def figures_for(unit: Unit, period: Period, *, now: datetime | None = None,
+                listed: int | None = None) -> figures.Figures:
+    """The PAKN figures of `unit` and every unit below it for `period` (local dates);
+    with `listed`, only the late list's first rows (`late_total` says how many it has).
 
     Reads only the petitions the period can count — received before its end and not
     closed before its start — in one query. A rating counts only when given before the
     period's end, like every other fact: a finished period's figures never change."""
-    return Reader(unit, [period], now=now).figures(period)
+    return Reader(unit, [period], now=now).figures(period, listed=listed)
 
 
 def figures_series(unit: Unit, periods: list[Period], *, now: datetime | None = None,
@@ -86,7 +88,7 @@ class Reader:
         first, last = min(b[0] for b in bounds), max(b[1] for b in bounds)
         self.rows = _read_rows(self.unit_ids, first, last, self.tz)
         self._due: dict[datetime, np.ndarray | None] = {}
-        self._counted: dict[tuple[datetime, datetime, bool], Figures] = {}
+        self._counted: dict[tuple[datetime, datetime, bool, int | None], Figures] = {}
 
     def reply_due(self, end: datetime) -> np.ndarray | None:
         """Each row's reply date as it stood at `end`, where any moved since (None when
@@ -106,12 +108,14 @@ class Reader:
             self._due[end] = due
         return self._due[end]
 
-    def figures(self, period: Period, *, detail: bool = True) -> Figures:
-        """Counted once per period (a yearly report's year to date is the year itself):
-        a count with its late list serves a request without it."""
+    def figures(self, period: Period, *, detail: bool = True, listed: int | None = None
+                ) -> Figures:
+        """Counted once per period (a yearly report's year to date is the year itself): a
+        count with its whole late list serves a request for less. `detail=False`: no
+        late list; `listed`: only its first rows."""
         start, end = period.bounds(self.tz)
-        found = self._counted.get((start, end, True)) or (
-            None if detail else self._counted.get((start, end, False)))
+        key = (start, end, detail, listed if detail else None)
+        found = self._counted.get((start, end, True, None)) or self._counted.get(key)
         if found is None:
             due = self.reply_due(end)
             found = figures.tally(self.rows, start, end, tz=self.tz, now=self.now,
@@ -119,8 +123,8 @@ class Reader:
             if detail:
                 found.late_items = figures.late_items(
                     self.rows, start, end, calendar=self.calendar, tz=self.tz,
-                    shown=self._shown, now=self.now, reply_due=due)
-            self._counted[(start, end, detail)] = found
+                    shown=self._shown, now=self.now, reply_due=due, first=listed)
+            self._counted[key] = found
         return found
 
     def figures_by(self, period: Period, groups: Mapping[str, str]) -> dict[str, Figures]:

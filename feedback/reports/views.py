@@ -93,7 +93,8 @@ def dashboard() -> str | Response:
               if chosen.period is not None else None)
     # The PAKN figures beside satisfaction: the same unit, period and numbers as
     # `feedback stats petitions` and /api/v1/petitions/stats.
-    pakn = (petition_stats.figures_for(chosen.unit, chosen.period)
+    pakn = (petition_stats.figures_for(chosen.unit, chosen.period,
+                                       listed=report_sections.MAX_LISTED)
             if chosen.period is not None else None)
     units = visible_units()
     return render_template("reports/dashboard.html", c=chosen, unit=chosen.unit,

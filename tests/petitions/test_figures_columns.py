@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,34 @@ def test_working_days_between_all_pairs_at_once() -> None:
             for a, b in zip(starts, ends, strict=True)]
     assert got == want
     assert any(w < 0 for w in want) and any(w > 20 for w in want)
+
+
+@pytest.mark.parametrize("first", [0, 1, 7, 50, 5000])
+def test_the_first_rows_of_the_late_list_are_its_head(first: int) -> None:
+    """A page asks for the late list's first rows only: they are the whole list's first
+    rows, also where several petitions share the second of receipt (ordered then by the
+    microsecond and the code), and only those rows' details are read."""
+    rng = random.Random(11)
+    facts = random_facts(rng, PERIODS[1], 1500)
+    # Ties at the head of the list: petitions received in its first second, a few
+    # microseconds apart or not at all.
+    tied = min(f.received_at for f in facts).replace(microsecond=0) - timedelta(seconds=1)
+    facts += [replace(f, code=f"T{k:03d}", received_at=tied + timedelta(microseconds=k % 3))
+              for k, f in enumerate(facts[1:40])]
+    start, end = PERIODS[1].bounds(TZ)
+    rows = figures.Rows.from_facts(facts, TZ)
+    asked: list[int] = []
+
+    def shown(ids: list[int]) -> dict[int, figures.Shown]:
+        asked.extend(ids)
+        return {i: figures.Shown(facts[i].code, facts[i].status, facts[i].received_at,
+                                 facts[i].closed_at, facts[i].reason) for i in ids}
+
+    whole = figures.late_items(rows, start, end, calendar=CAL, tz=TZ, shown=shown)
+    asked.clear()
+    head = figures.late_items(rows, start, end, calendar=CAL, tz=TZ, shown=shown,
+                              first=first)
+    assert head == whole[:first]
+    assert len(asked) <= max(first + 40, 1) or first >= len(whole)
+    counted = figures.count(facts, start, end, calendar=CAL, tz=TZ)
+    assert counted.late_total == len(whole) > 100
