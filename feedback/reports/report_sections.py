@@ -6,18 +6,22 @@ choose it with `force_locale`; the report sent to the province is Vietnamese).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal
+from flask import current_app
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from feedback import sipas
 from feedback.msgid import N_
 from feedback.petitions import rules
 from feedback.reports.periodic import Report, Words
+from feedback.reports.periods import Period
 from feedback.reports.report_xlsx import (
     COMPARED,
     DOSSIER_HEADER,
@@ -60,8 +64,34 @@ def num(value: int | None) -> str:
     return "—" if value is None else format_decimal(value, format="#,##0")
 
 
-def day(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+#: Dates and times as each language writes them (Babel patterns, as the pages do):
+#: "31/10/2026" and "14:05 31/10/2026" in Vietnamese, "31 Oct 2026" and "31 Oct 2026, 14:05"
+#: in English.
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+TIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in DATE_PATTERNS else "vi"
+
+
+def day(value: date | str) -> str:
+    """A date (or its ISO text) in the document's language."""
+    return format_date(date.fromisoformat(value) if isinstance(value, str) else value,
+                       DATE_PATTERNS[_language()])
+
+
+def dates(period: Period) -> str:
+    return f"{day(period.first)} – {day(period.last)}"
+
+
+def moment(value: datetime) -> str:
+    """A time of day and date in the document's language: an aware instant in the
+    office's zone (FEEDBACK_TIMEZONE), a naive one as it stands (already local)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return format_datetime(value, TIME_PATTERNS[_language()], rebase=False)
 
 
 def period_words(report: Report) -> str:
@@ -79,12 +109,11 @@ def title(report: Report) -> tuple[str, str]:
     return (_("Kết quả đo lường sự hài lòng và giải quyết phản ánh, kiến nghị %(period)s",
               period=period_words(report)),
             _("(%(kind)s, từ %(dates)s)", kind=_(KINDS[report.kind]),
-              dates=report.period.label()))
+              dates=dates(report.period)))
 
 
 def generated(report: Report) -> str:
-    return _("Lập tự động lúc %(time)s (UTC) từ hệ thống Góp ý",
-             time=f"{report.generated_at:%H:%M %d/%m/%Y}")
+    return _("Lập tự động lúc %(time)s từ hệ thống Góp ý", time=moment(report.generated_at))
 
 
 def more(shown: int, total: int) -> str:
@@ -215,7 +244,7 @@ def sections(report: Report, words: Words) -> list[Section]:
     out.append(_dossiers(report.dossiers))
     out.append(Section(_("IV. So sánh"), tables=[Table(
         [_("Kỳ"), _("Thời gian"), _("Chỉ số hài lòng"), "n", _("PAKN đúng hạn")],
-        [[_(COMPARED[c.key]), c.period.label(), pct(c.service["value"]),
+        [[_(COMPARED[c.key]), dates(c.period), pct(c.service["value"]),
           num(c.service["n"]), pct(c.on_time_rate)] for c in report.compared],
         (38, 48, 30, 19, 30), ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"))]))
     if report.children:
@@ -234,10 +263,21 @@ def sections(report: Report, words: Words) -> list[Section]:
             _("VI. Ý kiến của người dân (%(n)d ý kiến gần nhất trong kỳ)",
               n=len(report.comments)),
             tables=[Table([_("Lúc"), _("Quầy"), _("Ý kiến")],
-                          [[f"{c['at']:%d/%m/%Y %H:%M}", c["counter"], c["text"]]
+                          [[moment(c["at"]), c["counter"], c["text"]]
                            for c in report.comments],
                           (28, 37, 100), ("LEFT", "LEFT", "LEFT"))]))
-    return out
+    return _numbered(out)
+
+
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _numbered(out: list[Section]) -> list[Section]:
+    """The sections numbered in the order they appear: a commune has no units below, so
+    its comments are section V, not VI after a gap a clerk would have to correct. The
+    titles keep their numbers in the catalogue (translators see the whole heading)."""
+    return [replace(section, title=re.sub(r"^[IVX]+\.", f"{_ROMAN[i]}.", section.title))
+            for i, section in enumerate(out)]
 
 
 #: The words for a snapshot's keys (periodic.snapshot), so a change after late data reads
