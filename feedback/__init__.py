@@ -61,13 +61,15 @@ def warm_up() -> None:
     from feedback.reports import charts  # noqa: F401  (matplotlib)
 
 
-def settle_heap() -> None:
-    """Move what the worker has built so far (modules, the app, the drawing libraries:
+def settle_heap(*, collect: bool = True) -> None:
+    """Move what the process has built so far (modules, the app, the drawing libraries:
     some 200,000 objects that live as long as it does) out of the garbage collector's
     reach. A full collection walked all of them, 0.1 s paid by whichever request
     triggered it (a province's dashboard made several); forked workers also keep
-    sharing those pages. Garbage is collected first, so none is kept for good."""
-    gc.collect()
+    sharing those pages. A worker collects its garbage first, so none is kept for good;
+    a command about to exit need not (`collect=False`)."""
+    if collect:
+        gc.collect()
     gc.freeze()
 
 
