@@ -391,3 +391,25 @@ def test_an_office_working_saturdays_counts_them() -> None:
     received = local(2025, 3, 7)
     assert Calendar().deadline(received, 2) == date(2025, 3, 11)
     assert Calendar(weekend={6}).deadline(received, 2) == date(2025, 3, 10)
+
+
+def test_working_days_between_counts_as_day_by_day() -> None:
+    """The count comes from each year's running total (thousands of spans in a late list);
+    it equals counting the days one by one, across Tết, New Year and year ends, either way
+    round, with an admin's override too."""
+    import random
+
+    rng = random.Random(3)
+    cal = Calendar({date(2026, 3, 7): True, date(2026, 3, 10): False})
+
+    def one_by_one(a: date, b: date) -> int:
+        if b < a:
+            return -one_by_one(b, a)
+        return sum(cal.is_working_day(a + timedelta(days=k)) for k in range(1, (b - a).days + 1))
+
+    base = date(2025, 12, 1)
+    pairs = [(base + timedelta(days=rng.randrange(0, 800)),
+              base + timedelta(days=rng.randrange(0, 800))) for _ in range(300)]
+    got = [cal.working_days_between(a, b) for a, b in pairs]
+    assert got == [one_by_one(a, b) for a, b in pairs]
+    assert any(n < 0 for n in got) and any(n > 250 for n in got)

@@ -450,35 +450,19 @@ def late_items(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar
                     rows.transfer_due, due)[picked]
     days = np.where(states.open_overdue, p.judged_on, rows.closed_day)[picked]
     still_open = states.open_overdue[picked]
-    late_by = np.maximum(_working_days_between(dues, days, calendar), 1)
     details = shown([int(i) for i in rows.ids[picked]])
     items = []
-    for i, row_due, by, is_open in zip(picked, dues, late_by, still_open, strict=True):
+    for i, row_due, day, is_open in zip(picked, dues, days, still_open, strict=True):
         d = details[int(rows.ids[i])]
+        reply_due = from_day_number(row_due)
         items.append(LateItem(
             code=d.code, unit=rows.units[rows.unit[i]], status=d.status,
-            received_at=d.received_at, reply_due=from_day_number(row_due),
-            answered_at=None if is_open else d.closed_at, days_late=int(by),
+            received_at=d.received_at, reply_due=reply_due,
+            answered_at=None if is_open else d.closed_at,
+            days_late=max(calendar.working_days_between(reply_due, from_day_number(day)), 1),
             reason=d.reason))
     items.sort(key=lambda item: (item.received_at, item.code))
     return items if first is None else items[:first]
-
-
-def _working_days_between(starts: np.ndarray, ends: np.ndarray, calendar: Calendar
-                          ) -> np.ndarray:
-    """`calendar.working_days_between` of each pair of day numbers (working days after the
-    start up to and including the end), from one running count over the days they span:
-    a province's year has thousands of late items, and counting each one's days one by one
-    took 0.2 s."""
-    if not len(starts):
-        return np.zeros(0, dtype=np.int64)
-    first = int(min(starts.min(), ends.min()))
-    last = int(max(starts.max(), ends.max()))
-    # running[k]: the working days among the first k + 1 days of the span.
-    running = np.cumsum(np.fromiter(
-        (calendar.is_working_day(from_day_number(day)) for day in range(first, last + 1)),
-        dtype=np.int64, count=last - first + 1))
-    return running[ends - first] - running[starts - first]
 
 
 def count(facts: Sequence[Fact], start: datetime, end: datetime, *, calendar: Calendar,

@@ -194,20 +194,6 @@ def test_local_days_across_a_change_of_offset(zone: str) -> None:
     assert figures.local_days(numbers, tz).tolist() == want
 
 
-def test_working_days_between_all_pairs_at_once() -> None:
-    """The late list's running count of working days equals the calendar's own count for
-    each pair, across Tết and New Year, either way round."""
-    rng = random.Random(3)
-    base = figures.day_number(date(2025, 12, 1))
-    starts = figures.np.asarray([base + rng.randrange(0, 400) for _ in range(300)])
-    ends = figures.np.asarray([base + rng.randrange(0, 400) for _ in range(300)])
-    got = figures._working_days_between(starts, ends, CAL).tolist()
-    want = [CAL.working_days_between(figures.from_day_number(a), figures.from_day_number(b))
-            for a, b in zip(starts, ends, strict=True)]
-    assert got == want
-    assert any(w < 0 for w in want) and any(w > 20 for w in want)
-
-
 @pytest.mark.parametrize("first", [0, 1, 7, 50, 5000])
 def test_the_first_rows_of_the_late_list_are_its_head(first: int) -> None:
     """A page asks for the late list's first rows only: they are the whole list's first
