@@ -104,7 +104,7 @@ class Figures:
     @property
     def late_total(self) -> int:
         """How many petitions the late list holds, also where only its first rows were
-        made (`late_items(first=...)`, a page)."""
+        made (`count_rows(first=...)`, a page)."""
         return (self.not_accepted_late + self.transferred_late + self.answered_late
                 + self.open_overdue)
 
@@ -374,14 +374,39 @@ class _States:
 _COUNTS = tuple(f.name for f in fields(_States))
 
 
+def count_rows(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar,
+               tz: ZoneInfo, now: datetime | None = None,
+               reply_due: np.ndarray | None = None,
+               shown: Callable[[list[int]], Mapping[int, Shown]] | None = None,
+               first: int | None = None) -> Figures:
+    """The counts of [start, end), with the late list when `shown(ids)` gives the late
+    rows' details (see `_late_items`; `first`: only its first rows). `reply_due` is the
+    reply date each row had at the period's end, where it differs from `rows.reply_due`.
+
+    `now` (aware) matters only for a period that has not ended: open petitions are then
+    judged as of now. Without it the period is taken as finished."""
+    p = _Period.of(start, end, tz, now)
+    due = rows.reply_due if reply_due is None else reply_due
+    states = _States.of(rows, p, due)
+    out = _counts(rows, states)[0]
+    if shown is not None:
+        out.late_items = _late_items(rows, states, p, due, calendar, shown, first)
+    return out
+
+
 def tally(rows: Rows, start: datetime, end: datetime, *, tz: ZoneInfo,
           now: datetime | None = None, groups: np.ndarray | None = None, size: int = 1,
           reply_due: np.ndarray | None = None) -> list[Figures]:
     """The counts of [start, end) (no late list) for each of `size` groups: `groups` gives
-    each row's group (-1: in none; all in group 0 without it). `reply_due` is the reply
-    date each row had at the period's end, where it differs from `rows.reply_due`."""
+    each row's group (-1: in none). `reply_due` as in `count_rows`."""
     states = _States.of(rows, _Period.of(start, end, tz, now),
                         rows.reply_due if reply_due is None else reply_due)
+    return _counts(rows, states, groups, size)
+
+
+def _counts(rows: Rows, states: _States, groups: np.ndarray | None = None, size: int = 1
+            ) -> list[Figures]:
+    """Each group's counts from the rows' states (all rows in group 0 without `groups`)."""
     group = np.zeros(len(rows.ids), dtype=np.int64) if groups is None else np.where(
         groups < 0, size, groups)  # bin `size` collects the rows in no group
 
@@ -423,19 +448,15 @@ class Shown:
     reason: str | None
 
 
-def late_items(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar,
-               tz: ZoneInfo, shown: Callable[[list[int]], Mapping[int, Shown]],
-               now: datetime | None = None, reply_due: np.ndarray | None = None,
-               first: int | None = None) -> list[LateItem]:
+def _late_items(rows: Rows, states: _States, p: _Period, due: np.ndarray,
+                calendar: Calendar, shown: Callable[[list[int]], Mapping[int, Shown]],
+                first: int | None) -> list[LateItem]:
     """The period's late list, in order of receipt: answered late, open and overdue,
     transferred after the transfer date, turned away after the reply date. Each says by
     how many working days it is (or was) late: at least one (answered on a day off after
     the due date is late all the same). `shown(ids)` gives those rows' details. `first`:
     only the list's first rows (a page shows 100 of a province's thousands), and only
     those rows' details are asked for."""
-    p = _Period.of(start, end, tz, now)
-    due = rows.reply_due if reply_due is None else reply_due
-    states = _States.of(rows, p, due)
     # Each late row: its due date and the day it is judged late on.
     late = states.not_accepted_late | states.answered_late | states.open_overdue
     picked = np.flatnonzero(late | states.transferred_late)
@@ -468,17 +489,10 @@ def late_items(rows: Rows, start: datetime, end: datetime, *, calendar: Calendar
 def count(facts: Sequence[Fact], start: datetime, end: datetime, *, calendar: Calendar,
           tz: ZoneInfo, now: datetime | None = None, detail: bool = True) -> Figures:
     """Count `facts` for the period [start, end): local midnights around its days, with
-    the late list (`late_items`) unless `detail=False`.
+    the late list unless `detail=False` (see `count_rows`)."""
+    def shown(ids: list[int]) -> dict[int, Shown]:
+        return {i: Shown(facts[i].code, facts[i].status, facts[i].received_at,
+                         facts[i].closed_at, facts[i].reason) for i in ids}
 
-    `now` (aware) matters only for a period that has not ended: open petitions are then
-    judged as of now. Without it the period is taken as finished."""
-    rows = Rows.from_facts(facts, tz)
-    out = tally(rows, start, end, tz=tz, now=now)[0]
-    if detail:
-        def shown(ids: list[int]) -> dict[int, Shown]:
-            return {i: Shown(facts[i].code, facts[i].status, facts[i].received_at,
-                             facts[i].closed_at, facts[i].reason) for i in ids}
-
-        out.late_items = late_items(rows, start, end, calendar=calendar, tz=tz,
-                                    shown=shown, now=now)
-    return out
+    return count_rows(Rows.from_facts(facts, tz), start, end, calendar=calendar, tz=tz,
+                      now=now, shown=shown if detail else None)

@@ -117,13 +117,10 @@ class Reader:
         key = (start, end, detail, listed if detail else None)
         found = self._counted.get((start, end, True, None)) or self._counted.get(key)
         if found is None:
-            due = self.reply_due(end)
-            found = figures.tally(self.rows, start, end, tz=self.tz, now=self.now,
-                                  reply_due=due)[0]
-            if detail:
-                found.late_items = figures.late_items(
-                    self.rows, start, end, calendar=self.calendar, tz=self.tz,
-                    shown=self._shown, now=self.now, reply_due=due, first=listed)
+            found = figures.count_rows(
+                self.rows, start, end, calendar=self.calendar, tz=self.tz, now=self.now,
+                reply_due=self.reply_due(end), shown=self._shown if detail else None,
+                first=listed)
             self._counted[key] = found
         return found
 

@@ -215,10 +215,10 @@ def test_the_first_rows_of_the_late_list_are_its_head(first: int) -> None:
         return {i: figures.Shown(facts[i].code, facts[i].status, facts[i].received_at,
                                  facts[i].closed_at, facts[i].reason) for i in ids}
 
-    whole = figures.late_items(rows, start, end, calendar=CAL, tz=TZ, shown=shown)
+    whole = figures.count_rows(rows, start, end, calendar=CAL, tz=TZ, shown=shown).late_items
     asked.clear()
-    head = figures.late_items(rows, start, end, calendar=CAL, tz=TZ, shown=shown,
-                              first=first)
+    head = figures.count_rows(rows, start, end, calendar=CAL, tz=TZ, shown=shown,
+                              first=first).late_items
     assert head == whole[:first]
     assert len(asked) <= max(first + 40, 1) or first >= len(whole)
     counted = figures.count(facts, start, end, calendar=CAL, tz=TZ)
