@@ -21,13 +21,11 @@ from flask_babel import format_datetime, format_decimal, gettext
 
 from feedback import i18n, sipas
 from feedback.msgid import N_
+from feedback.reports.periods import DATETIME_PATTERNS
 from feedback.survey import catalogue
 
 K = TypeVar("K")
 
-#: Date-time patterns (Babel/CLDR syntax) per language: day first, 24-hour clock, never
-#: the ambiguous US "11/30/26".
-DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
 
 
 class Words(Mapping[K, str]):

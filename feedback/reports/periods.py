@@ -50,6 +50,10 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 #: day and month ("5/11/2026" is as clear as "05/11/2026"). A dot or a dash also separates
 #: them, since a phone's numeric keypad (inputmode="numeric") may have no slash.
 DISPLAY_FORMAT = "%d/%m/%Y"
+#: Dates and date-times as each language writes them (Babel/CLDR patterns), on the pages
+#: and in the documents alike: day first, 24-hour clock, never the ambiguous US "11/30/26".
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
 #: The inputs' `pattern` (templates/_partials/unit_period.html): no character classes, so
 #: it means the same under the browser's `v` regular-expression flag.
 INPUT_PATTERN = r"\d{1,2}(/|\.|-)\d{1,2}(/|\.|-)\d{4}|\d{4}-\d{2}-\d{2}"

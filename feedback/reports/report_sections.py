@@ -21,7 +21,7 @@ from feedback import sipas
 from feedback.msgid import N_
 from feedback.petitions import rules
 from feedback.reports.periodic import Report, Words
-from feedback.reports.periods import Period
+from feedback.reports.periods import DATE_PATTERNS, DATETIME_PATTERNS, Period
 from feedback.reports.report_xlsx import (
     COMPARED,
     DOSSIER_HEADER,
@@ -64,13 +64,6 @@ def num(value: int | None) -> str:
     return "—" if value is None else format_decimal(value, format="#,##0")
 
 
-#: Dates and times as each language writes them (Babel patterns, as the pages do):
-#: "31/10/2026" and "14:05 31/10/2026" in Vietnamese, "31 Oct 2026" and "31 Oct 2026, 14:05"
-#: in English.
-DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
-TIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
-
-
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale is not None and locale.language in DATE_PATTERNS else "vi"
@@ -87,11 +80,11 @@ def dates(period: Period) -> str:
 
 
 def moment(value: datetime) -> str:
-    """A time of day and date in the document's language: an aware instant in the
+    """A date and time of day in the document's language: an aware instant in the
     office's zone (FEEDBACK_TIMEZONE), a naive one as it stands (already local)."""
     if value.tzinfo is not None:
         value = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    return format_datetime(value, TIME_PATTERNS[_language()], rebase=False)
+    return format_datetime(value, DATETIME_PATTERNS[_language()], rebase=False)
 
 
 def period_words(report: Report) -> str:
